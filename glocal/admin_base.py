@@ -1,0 +1,42 @@
+"""Admin base: changelists and choices go through ``restrict`` like the API."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from guardian.admin import GuardedModelAdmin
+
+
+class RestrictedAdmin(GuardedModelAdmin):
+    """Staff users without superuser rights see and edit only rows in their scope.
+
+    ``restricted_fk_actions`` maps foreign-key fields to the restrict action their
+    choices require (e.g. ``{"owner_unit": "own"}``).
+    """
+
+    restricted_fk_actions: dict[str, str] = {}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).restrict(request.user, "view")
+
+    def _allowed(self, request, obj, action: str) -> bool:
+        if obj is None:
+            return True
+        return self.model._default_manager.restrict(request.user, action).filter(pk=obj.pk).exists()
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return super().has_change_permission(request, obj) and self._allowed(request, obj, "change")
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return super().has_delete_permission(request, obj) and self._allowed(request, obj, "delete")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        action = self.restricted_fk_actions.get(db_field.name)
+        if action is not None:
+            model = db_field.remote_field.model
+            kwargs["queryset"] = model._default_manager.restrict(request.user, action)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if not self._allowed(request, obj, "change" if change else "add"):
+            raise admin.options.PermissionDenied

@@ -1,0 +1,139 @@
+"""Base API classes: the tenant boundary lives here and nowhere else.
+
+Subclasses of :class:`TenantViewSet` declare ``queryset`` and never override
+``get_queryset``; every request's queryset is ``queryset.restrict(user, action)``.
+Objects outside the caller's scope answer 404; objects the caller can see but not
+change answer 403.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework.fields import get_error_detail
+
+from glocal import current_unit
+from glocal.tenancy import forget_scopes
+
+METHOD_ACTIONS = {
+    "GET": "view",
+    "HEAD": "view",
+    "OPTIONS": "view",
+    "POST": "add",
+    "PUT": "change",
+    "PATCH": "change",
+    "DELETE": "delete",
+}
+
+
+class UnknownUnitError(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "unknown_unit"
+    default_detail = "X-Glocal-Unit names no unit you are a member of."
+
+
+class CurrentUnitMixin:
+    """Resolve ``request.unit`` right after authentication (before throttling)."""
+
+    def perform_authentication(self, request) -> None:
+        user = request.user
+        unit = None
+        if user.is_authenticated:
+            try:
+                unit = current_unit.resolve(request._request, user)
+            except current_unit.UnknownUnit as exc:
+                raise UnknownUnitError(
+                    f"X-Glocal-Unit {exc.args[0]!r} names no unit you are a member of."
+                ) from None
+        request.unit = unit
+        request._request.unit = unit
+
+
+def as_drf_validation_error(exc: DjangoValidationError) -> exceptions.ValidationError:
+    return exceptions.ValidationError(get_error_detail(exc))
+
+
+class TenantViewSet(CurrentUnitMixin, viewsets.ModelViewSet):
+    """Model viewset whose querysets always go through ``restrict``."""
+
+    #: action name (for custom @action routes) → restrict action
+    restrict_actions: dict[str, str] = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "get_queryset" in cls.__dict__:
+            raise TypeError(f"{cls.__name__} must not override get_queryset (tenant boundary)")
+
+    def restrict_action(self) -> str:
+        if self.action in self.restrict_actions:
+            return self.restrict_actions[self.action]
+        return METHOD_ACTIONS.get(self.request.method, "view")
+
+    def get_queryset(self):
+        return self.queryset.restrict(self.request.user, "view")
+
+    def get_object(self):
+        obj = super().get_object()  # 404 outside the visible scope
+        action = self.restrict_action()
+        if action != "view":
+            allowed = self.queryset.restrict(self.request.user, action).filter(pk=obj.pk)
+            if not allowed.exists():
+                raise exceptions.PermissionDenied(
+                    f"You may see this {obj._meta.verbose_name} but not {action} it."
+                )
+        return obj
+
+    def perform_create(self, serializer) -> None:
+        with transaction.atomic():
+            instance = serializer.save()
+            self._check_still_in_scope(instance, "add")
+
+    def perform_update(self, serializer) -> None:
+        with transaction.atomic():
+            instance = serializer.save()
+            self._check_still_in_scope(instance, "change")
+
+    def _check_still_in_scope(self, instance, action: str) -> None:
+        """A write must not place an object outside the writer's own scope."""
+        forget_scopes(self.request.user)  # the write may have changed the tree
+        if not self.queryset.restrict(self.request.user, action).filter(pk=instance.pk).exists():
+            transaction.set_rollback(True)
+            raise exceptions.PermissionDenied(
+                f"This change would put the {instance._meta.verbose_name} outside your units."
+            )
+
+
+class RestrictedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A related-object input whose choices are what the caller may ``action``."""
+
+    def __init__(self, *, action: str = "view", **kwargs):
+        self.restrict_action = action
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        return self.queryset.restrict(user, self.restrict_action)
+
+
+class ValidatedModelSerializer(serializers.ModelSerializer):
+    """Runs ``Model.full_clean()`` so the API enforces the same rules as admin and forms."""
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        instance = self.build_for_validation(attrs)
+        try:
+            instance.full_clean(validate_unique=True, validate_constraints=True)
+        except DjangoValidationError as exc:
+            raise as_drf_validation_error(exc) from None
+        return attrs
+
+    def build_for_validation(self, attrs):
+        if self.instance is not None:
+            instance = self.Meta.model.objects.get(pk=self.instance.pk)
+        else:
+            instance = self.Meta.model()
+        for name, value in attrs.items():
+            setattr(instance, name, value)
+        return instance

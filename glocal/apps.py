@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class GlocalConfig(AppConfig):
+    name = "glocal"
+    verbose_name = _("Organisation")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from glocal import signals  # noqa: F401  (keeps unit groups in sync)
+        from glocal.api import schema  # noqa: F401  (OpenAPI token scheme)

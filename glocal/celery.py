@@ -1,0 +1,30 @@
+"""Celery application: JSON only, late acks, tasks published on commit, beat in code."""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+from celery.signals import worker_ready
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "glocal.settings")
+
+app = Celery("glocal", task_cls="celery.contrib.django.task:DjangoTask")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    "worker-heartbeat": {
+        "task": "glocal.tasks.heartbeat",
+        "schedule": float(os.environ.get("CELERY_HEARTBEAT_INTERVAL", "15")),
+        "options": {"expires": 60},
+    },
+}
+
+
+@worker_ready.connect
+def _announce_worker(sender=None, **kwargs) -> None:
+    """Record a heartbeat as soon as a worker is up, before beat's first tick."""
+    from glocal.tasks import record_heartbeat
+
+    record_heartbeat(getattr(sender, "hostname", None) or "worker")

@@ -1,0 +1,275 @@
+"""Demo organisations: Acme Industrial (three tiers, eight markets) and Globex."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+
+from glocal.models import Membership, Organization, OrgUnit, Tier
+from glocal.tenancy import Role
+
+UnitSpec = dict[str, Any]
+
+ACME_UNITS: list[UnitSpec] = [
+    dict(
+        code="global",
+        name="Acme Global",
+        tier=Tier.GLOBAL,
+        parent=None,
+        countries=[],
+        timezone="Europe/Paris",
+        languages=["en"],
+        currency="EUR",
+        regulations=[],
+        residency_zone="GLOBAL",
+    ),
+    dict(
+        code="emea",
+        name="EMEA",
+        tier=Tier.REGION,
+        parent="global",
+        countries=["FR", "DE", "GB", "PL"],
+        timezone="Europe/Brussels",
+        languages=["en", "fr", "de", "pl"],
+        currency="EUR",
+        regulations=["GDPR"],
+        residency_zone="EU",
+    ),
+    dict(
+        code="amer",
+        name="Americas",
+        tier=Tier.REGION,
+        parent="global",
+        countries=["US", "BR"],
+        timezone="America/New_York",
+        languages=["en", "pt"],
+        currency="USD",
+        regulations=["CCPA", "LGPD"],
+        residency_zone="US",
+    ),
+    dict(
+        code="apac",
+        name="Asia-Pacific",
+        tier=Tier.REGION,
+        parent="global",
+        countries=["CN", "JP"],
+        timezone="Asia/Singapore",
+        languages=["en", "zh", "ja"],
+        currency="USD",
+        regulations=["PIPL", "APPI"],
+        residency_zone="GLOBAL",
+    ),
+    dict(
+        code="fr",
+        name="France",
+        tier=Tier.LOCAL,
+        parent="emea",
+        countries=["FR"],
+        timezone="Europe/Paris",
+        languages=["fr"],
+        currency="EUR",
+        regulations=["GDPR"],
+        residency_zone="EU",
+    ),
+    dict(
+        code="de",
+        name="Germany",
+        tier=Tier.LOCAL,
+        parent="emea",
+        countries=["DE"],
+        timezone="Europe/Berlin",
+        languages=["de"],
+        currency="EUR",
+        regulations=["GDPR"],
+        residency_zone="EU",
+    ),
+    dict(
+        code="uk",
+        name="United Kingdom",
+        tier=Tier.LOCAL,
+        parent="emea",
+        countries=["GB"],
+        timezone="Europe/London",
+        languages=["en"],
+        currency="GBP",
+        regulations=["UK_GDPR"],
+        residency_zone="UK",
+    ),
+    dict(
+        code="pl",
+        name="Poland",
+        tier=Tier.LOCAL,
+        parent="emea",
+        countries=["PL"],
+        timezone="Europe/Warsaw",
+        languages=["pl"],
+        currency="PLN",
+        regulations=["GDPR"],
+        residency_zone="EU",
+    ),
+    dict(
+        code="us",
+        name="United States",
+        tier=Tier.LOCAL,
+        parent="amer",
+        countries=["US"],
+        timezone="America/New_York",
+        languages=["en"],
+        currency="USD",
+        regulations=["CCPA", "CAN_SPAM"],
+        residency_zone="US",
+    ),
+    dict(
+        code="br",
+        name="Brazil",
+        tier=Tier.LOCAL,
+        parent="amer",
+        countries=["BR"],
+        timezone="America/Sao_Paulo",
+        languages=["pt"],
+        currency="BRL",
+        regulations=["LGPD"],
+        residency_zone="BR",
+    ),
+    dict(
+        code="cn",
+        name="China",
+        tier=Tier.LOCAL,
+        parent="apac",
+        countries=["CN"],
+        timezone="Asia/Shanghai",
+        languages=["zh"],
+        currency="CNY",
+        regulations=["PIPL"],
+        residency_zone="CN",
+    ),
+    dict(
+        code="jp",
+        name="Japan",
+        tier=Tier.LOCAL,
+        parent="apac",
+        countries=["JP"],
+        timezone="Asia/Tokyo",
+        languages=["ja"],
+        currency="JPY",
+        regulations=["APPI"],
+        residency_zone="JP",
+    ),
+]
+
+GLOBEX_UNITS: list[UnitSpec] = [
+    dict(
+        code="global",
+        name="Globex Global",
+        tier=Tier.GLOBAL,
+        parent=None,
+        countries=[],
+        timezone="America/Chicago",
+        languages=["en"],
+        currency="USD",
+        regulations=[],
+        residency_zone="GLOBAL",
+    ),
+    dict(
+        code="emea",
+        name="Globex EMEA",
+        tier=Tier.REGION,
+        parent="global",
+        countries=["FR"],
+        timezone="Europe/Paris",
+        languages=["en", "fr"],
+        currency="EUR",
+        regulations=["GDPR"],
+        residency_zone="EU",
+    ),
+    dict(
+        code="fr",
+        name="Globex France",
+        tier=Tier.LOCAL,
+        parent="emea",
+        countries=["FR"],
+        timezone="Europe/Paris",
+        languages=["fr"],
+        currency="EUR",
+        regulations=["GDPR"],
+        residency_zone="EU",
+    ),
+]
+
+ORGANIZATIONS = [
+    ("acme-industrial", "Acme Industrial", "EUR", ACME_UNITS, ""),
+    ("globex", "Globex", "USD", GLOBEX_UNITS, "globex-"),
+]
+
+#: Model permissions for staff unit admins; rows are still filtered by restrict().
+STAFF_PERMISSIONS = [
+    ("glocal", "view_organization"),
+    ("glocal", "view_orgunit"),
+    ("glocal", "add_orgunit"),
+    ("glocal", "change_orgunit"),
+    ("glocal", "view_membership"),
+    ("glocal", "add_membership"),
+    ("glocal", "change_membership"),
+    ("glocal", "delete_membership"),
+    ("governance", "view_directive"),
+    ("governance", "add_directive"),
+    ("governance", "change_directive"),
+    ("governance", "delete_directive"),
+]
+STAFF_GROUP = "unit-admins-staff"
+
+
+def staff_group() -> Group:
+    group, _ = Group.objects.get_or_create(name=STAFF_GROUP)
+    perms = [
+        Permission.objects.get(content_type__app_label=app, codename=codename)
+        for app, codename in STAFF_PERMISSIONS
+    ]
+    group.permissions.set(perms)
+    return group
+
+
+@transaction.atomic
+def build_organizations(password: str) -> list[str]:
+    """Create or refresh the demo organisations and users; returns the usernames."""
+    User = get_user_model()
+    admins = staff_group()
+    usernames: list[str] = []
+    for slug, name, currency, specs, prefix in ORGANIZATIONS:
+        org, _ = Organization.objects.update_or_create(
+            slug=slug, defaults={"name": name, "reporting_currency": currency}
+        )
+        units: dict[str, OrgUnit] = {}
+        for spec in specs:
+            fields = {k: v for k, v in spec.items() if k not in ("code", "parent")}
+            fields["parent"] = units.get(spec["parent"]) if spec["parent"] else None
+            fields["is_active"] = True
+            fields["retired_at"] = None
+            unit, _ = OrgUnit.objects.update_or_create(
+                organization=org, code=spec["code"], defaults=fields
+            )
+            unit.full_clean()
+            units[spec["code"]] = unit
+            for role in Role.values:
+                username = f"{prefix}{unit.code}-{role}"
+                user, created = User.objects.get_or_create(
+                    username=username, defaults={"email": f"{username}@example.com"}
+                )
+                if created or not user.check_password(password):
+                    user.set_password(password)
+                user.is_staff = role == Role.ADMIN
+                user.save()
+                if role == Role.ADMIN:
+                    user.groups.add(admins)
+                Membership.objects.update_or_create(user=user, unit=unit, defaults={"role": role})
+                usernames.append(username)
+    ops, _ = User.objects.get_or_create(username="ops", defaults={"email": "ops@example.com"})
+    ops.is_staff = ops.is_superuser = True
+    if not ops.check_password(password):
+        ops.set_password(password)
+    ops.save()
+    usernames.append("ops")
+    return usernames

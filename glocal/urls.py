@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from glocal import health
+from glocal.dashboard_urls import auth_urlpatterns
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(("glocal.api.urls", "api"), namespace="api")),
+    path("api/v1/", include(("governance.api.urls", "governance-api"))),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("glocal.dashboard_urls")),
+    *auth_urlpatterns,
+    path("governance/", include("governance.urls")),
+]
+
+handler404 = "glocal.errors.not_found"
+handler500 = "glocal.errors.server_error"
