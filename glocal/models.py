@@ -221,6 +221,16 @@ class OrgUnit(models.Model):
                 errors["parent"] = _("A unit cannot be its own parent.")
             elif not parent.is_active:
                 errors["parent"] = _("The parent unit is retired.")
+        if (
+            self.organization_id
+            and self.code
+            and OrgUnit.objects.filter(organization_id=self.organization_id, code=self.code)
+            .exclude(pk=self.pk)
+            .exists()
+        ):
+            errors["code"] = _("The code %(code)s is already used in this organisation.") % {
+                "code": self.code
+            }
         if self.pk and self.tier:
             child_tiers = set(self.children.values_list("tier", flat=True))
             allowed_child = {Tier.GLOBAL: Tier.REGION, Tier.REGION: Tier.LOCAL}.get(self.tier)

@@ -8,10 +8,12 @@ change answer 403.
 
 from __future__ import annotations
 
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.fields import get_error_detail
+from rest_framework.settings import api_settings
 
 from glocal import current_unit
 from glocal.tenancy import forget_scopes
@@ -51,7 +53,10 @@ class CurrentUnitMixin:
 
 
 def as_drf_validation_error(exc: DjangoValidationError) -> exceptions.ValidationError:
-    return exceptions.ValidationError(get_error_detail(exc))
+    detail = get_error_detail(exc)
+    if isinstance(detail, dict) and NON_FIELD_ERRORS in detail:
+        detail[api_settings.NON_FIELD_ERRORS_KEY] = detail.pop(NON_FIELD_ERRORS)
+    return exceptions.ValidationError(detail)
 
 
 class TenantViewSet(CurrentUnitMixin, viewsets.ModelViewSet):

@@ -5,7 +5,12 @@ from rest_framework.routers import DefaultRouter
 
 from glocal.api import views
 
-router = DefaultRouter()
+
+class Router(DefaultRouter):
+    include_format_suffixes = False
+
+
+router = Router()
 router.register("org-units", views.OrgUnitViewSet, basename="orgunit")
 router.register("memberships", views.MembershipViewSet, basename="membership")
 
