@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from guardian.admin import GuardedModelAdmin
 
 
@@ -36,7 +38,28 @@ class RestrictedAdmin(GuardedModelAdmin):
             kwargs["queryset"] = model._default_manager.restrict(request.user, action)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    def _require_change(self, request, object_pk) -> None:
+        obj = self.get_queryset(request).filter(pk=object_pk).first()
+        if obj is None:
+            raise Http404
+        if not self.has_change_permission(request, obj):
+            raise PermissionDenied
+
+    # Guardian only checks the model-level change permission; sharing an object needs
+    # the right to change that very object (a local admin must not share HQ's rows).
+    def obj_perms_manage_view(self, request, object_pk):
+        self._require_change(request, unquote(object_pk))
+        return super().obj_perms_manage_view(request, object_pk)
+
+    def obj_perms_manage_user_view(self, request, object_pk, user_id):
+        self._require_change(request, unquote(object_pk))
+        return super().obj_perms_manage_user_view(request, object_pk, user_id)
+
+    def obj_perms_manage_group_view(self, request, object_pk, group_id):
+        self._require_change(request, unquote(object_pk))
+        return super().obj_perms_manage_group_view(request, object_pk, group_id)
+
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
         if not self._allowed(request, obj, "change" if change else "add"):
-            raise admin.options.PermissionDenied
+            raise PermissionDenied
