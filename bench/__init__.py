@@ -1,0 +1,1 @@
+"""Benchmarks: ``make bench`` (or ``bench/run.py [NAME ...]``); see docs/deployment.md."""
