@@ -22,6 +22,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from glocal.changes import TrackedQuerySet
+
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
 
@@ -128,7 +130,7 @@ def forget_scopes(user: AbstractBaseUser) -> None:
     user.__dict__.pop("_glocal_tree", None)
 
 
-class RestrictedQuerySet(models.QuerySet):
+class RestrictedQuerySet(TrackedQuerySet):
     """Base of every tenant-aware queryset; subclasses say how rows map to units."""
 
     action_roles: dict[str, str] = DEFAULT_ACTION_ROLES
