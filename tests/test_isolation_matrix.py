@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 from glocal.models import Membership, Organization, OrgUnit, WorkerHeartbeat
 from governance.models import Directive
 from tests.conftest import PASSWORD
-from tests.isolation.routes import ACTORS, PROBES, Probe
+from tests.isolation.routes import ACTORS, PROBES, Probe, extend_ctx
 
 
 def declared_routes() -> set[str]:
@@ -60,7 +60,7 @@ def ctx(tenants) -> dict:
         hostname="matrix", defaults={"beat_at": timezone.now()}
     )
     token, _ = AuthToken.objects.create(fr_viewer)
-    return {
+    ctx = {
         "password": PASSWORD,
         "fr": fr,
         "de": tenants.unit("de"),
@@ -76,6 +76,8 @@ def ctx(tenants) -> dict:
         "token": token,
         "unit_ct": ContentType.objects.get_for_model(OrgUnit).pk,
     }
+    extend_ctx(ctx)
+    return ctx
 
 
 def client_for(actor: str, api: bool):

@@ -432,4 +432,32 @@ ADMIN_PROBES = [
     ),
 ]
 
-PROBES: list[Probe] = API_PROBES + PAGE_PROBES + ADMIN_PROBES
+
+def _topic_modules() -> list:
+    """``tests/isolation/routes_<topic>.py`` modules: each adds ``PROBES`` and may
+    define ``extend_ctx(ctx)`` to create the fr-owned targets its probes aim at."""
+    import importlib
+    import pkgutil
+
+    import tests.isolation as package
+
+    return [
+        importlib.import_module(f"{package.__name__}.{info.name}")
+        for info in pkgutil.iter_modules(package.__path__)
+        if info.name.startswith("routes_")
+    ]
+
+
+TOPICS = _topic_modules()
+PROBES: list[Probe] = (
+    API_PROBES
+    + PAGE_PROBES
+    + ADMIN_PROBES
+    + [probe for topic in TOPICS for probe in getattr(topic, "PROBES", [])]
+)
+
+
+def extend_ctx(ctx: Ctx) -> None:
+    for topic in TOPICS:
+        if hasattr(topic, "extend_ctx"):
+            topic.extend_ctx(ctx)
