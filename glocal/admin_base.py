@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404
 from guardian.admin import GuardedModelAdmin
 
@@ -37,6 +38,21 @@ class RestrictedAdmin(GuardedModelAdmin):
             model = db_field.remote_field.model
             kwargs["queryset"] = model._default_manager.restrict(request.user, action)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if obj is not None:
+            # Keeping the current value is always allowed; only a new value must be
+            # one the user may act on (e.g. moving a unit needs rights on the new parent).
+            for name in self.restricted_fk_actions:
+                field = form.base_fields.get(name)
+                current = getattr(obj, f"{name}_id", None)
+                if field is not None and current is not None:
+                    model = field.queryset.model
+                    field.queryset = model._default_manager.filter(
+                        Q(pk__in=field.queryset.values("pk")) | Q(pk=current)
+                    )
+        return form
 
     def _require_change(self, request, object_pk) -> None:
         obj = self.get_queryset(request).filter(pk=object_pk).first()

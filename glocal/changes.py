@@ -47,6 +47,11 @@ def acting_as(user) -> Iterator[None]:
         _actor.reset(token)
 
 
+def set_actor(user) -> None:
+    """Name the actor for the rest of the current request (the middleware resets it)."""
+    _actor.set(user)
+
+
 def current_actor():
     return _actor.get()
 
@@ -57,9 +62,7 @@ def add_listener(listener: Callable[[Change], None]) -> None:
 
 
 def is_tracked(model: type[models.Model]) -> bool:
-    return model in _tracked or any(
-        parent in _tracked for parent in model._meta.get_parent_list()
-    )
+    return model in _tracked or any(parent in _tracked for parent in model._meta.get_parent_list())
 
 
 def snapshot(instance: models.Model) -> dict[str, Any]:
@@ -88,7 +91,8 @@ def _after_save(sender, instance, created, raw=False, **kwargs) -> None:
         return
     before = getattr(instance, "_tracked_before", {})
     after = snapshot(instance)
-    changed = {k for k in after if before.get(k) != after[k]}
+    noise = {f.attname for f in sender._meta.concrete_fields if getattr(f, "auto_now", False)}
+    changed = {k for k in after if k not in noise and before.get(k) != after[k]}
     if not created and not changed:
         return
     _emit(

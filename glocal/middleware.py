@@ -3,11 +3,11 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import SimpleLazyObject
 
-from glocal import current_unit
+from glocal import changes, current_unit
 
 
 class CurrentUnitMiddleware:
-    """Attach ``request.unit`` lazily for session users (the API sets it after auth)."""
+    """Attach ``request.unit`` and the acting user (the API sets both again after auth)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -20,4 +20,6 @@ class CurrentUnitMiddleware:
                 return current_unit.resolve_default(request)
 
         request.unit = SimpleLazyObject(_unit)
-        return self.get_response(request)
+        user = getattr(request, "user", None)
+        with changes.acting_as(user if getattr(user, "is_authenticated", False) else None):
+            return self.get_response(request)

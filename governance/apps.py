@@ -9,6 +9,12 @@ class GovernanceConfig(AppConfig):
 
     def ready(self) -> None:
         from glocal import seeding
+        from glocal.models import Membership, OrgUnit
+        from governance import audit
+        from governance.models import Directive
         from governance.seed import seed_directives
 
         seeding.register(seed_directives)
+        audit.audit_model(OrgUnit, unit="id")
+        audit.audit_model(Membership, unit="unit_id")
+        audit.audit_model(Directive)

@@ -250,3 +250,14 @@ def test_the_schema_is_valid_openapi_and_docs_are_served_locally(tenants, client
     docs = client.get("/api/v1/docs/").content.decode()
     assert "/static/drf_spectacular_sidecar/" in docs
     assert "cdn" not in docs.lower()
+
+
+def test_a_local_admin_may_resubmit_its_unit_with_the_current_parent(tenants, api):
+    fr = tenants.unit("fr")
+    client = api("fr-admin")
+    body = client.get(f"/api/v1/org-units/{fr.pk}/").json()
+    body["name"] = "France SAS"
+    response = client.put(f"/api/v1/org-units/{fr.pk}/", body, format="json")
+    assert response.status_code == 200, response.json()
+    moved = client.patch(f"/api/v1/org-units/{fr.pk}/", {"parent": tenants.unit("amer").pk})
+    assert moved.status_code == 400

@@ -11,11 +11,12 @@ from __future__ import annotations
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.db.models import Q
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.fields import get_error_detail
 from rest_framework.settings import api_settings
 
-from glocal import current_unit
+from glocal import changes, current_unit
 from glocal.tenancy import forget_scopes
 
 METHOD_ACTIONS = {
@@ -50,6 +51,8 @@ class CurrentUnitMixin:
                 ) from None
         request.unit = unit
         request._request.unit = unit
+        if user.is_authenticated:
+            changes.set_actor(user)
 
 
 def as_drf_validation_error(exc: DjangoValidationError) -> exceptions.ValidationError:
@@ -119,7 +122,15 @@ class RestrictedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):
         request = self.context.get("request")
         user = getattr(request, "user", None)
-        return self.queryset.restrict(user, self.restrict_action)
+        allowed = self.queryset.restrict(user, self.restrict_action)
+        # Keeping the current value is always allowed; only a new value needs rights.
+        instance = getattr(self.parent, "instance", None)
+        current = getattr(instance, f"{self.source}_id", None) if instance is not None else None
+        if current is not None:
+            allowed = self.queryset.model._default_manager.filter(
+                Q(pk__in=allowed.values("pk")) | Q(pk=current)
+            )
+        return allowed
 
 
 class ValidatedModelSerializer(serializers.ModelSerializer):
