@@ -294,3 +294,17 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return self.hostname
+
+
+# Layering engine models live in their own module; importing them here registers them.
+from glocal.layering.models import Bound, OverridePolicy, StaleOverride  # noqa: E402
+
+__all__ = [
+    "Bound",
+    "Membership",
+    "OrgUnit",
+    "Organization",
+    "OverridePolicy",
+    "StaleOverride",
+    "WorkerHeartbeat",
+]

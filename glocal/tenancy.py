@@ -44,6 +44,7 @@ DEFAULT_ACTION_ROLES = {
     "change": Role.MARKETER,
     "delete": Role.MARKETER,
     "approve": Role.MANAGER,
+    "lock": Role.MANAGER,
     "configure": Role.ADMIN,
 }
 

@@ -10,7 +10,7 @@ class GovernanceConfig(AppConfig):
     def ready(self) -> None:
         from glocal import seeding
         from glocal.models import Membership, OrgUnit
-        from governance import audit
+        from governance import audit, bounds  # noqa: F401  (declares governance bounds)
         from governance.models import Directive
         from governance.seed import seed_directives
 
