@@ -8,7 +8,15 @@ from django.utils.translation import ngettext
 
 from glocal import services
 from glocal.admin_base import RestrictedAdmin
-from glocal.models import Membership, Organization, OrgUnit, WorkerHeartbeat
+from glocal.models import (
+    Bound,
+    Membership,
+    Organization,
+    OrgUnit,
+    OverridePolicy,
+    StaleOverride,
+    WorkerHeartbeat,
+)
 
 
 @admin.register(Organization)
@@ -88,6 +96,41 @@ class WorkerHeartbeatAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None) -> bool:
         return request.user.is_superuser
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(OverridePolicy)
+class OverridePolicyAdmin(RestrictedAdmin):
+    list_display = ["content_type", "field", "lowest_tier", "owner_unit", "updated_at"]
+    list_filter = ["lowest_tier", "content_type", "owner_unit__tier"]
+    search_fields = ["field", "owner_unit__code"]
+    list_select_related = ["content_type", "owner_unit"]
+    restricted_fk_actions = {"owner_unit": "configure"}
+
+
+@admin.register(Bound)
+class BoundAdmin(RestrictedAdmin):
+    list_display = ["key", "value", "owner_unit", "updated_at"]
+    list_filter = ["key", "owner_unit__tier"]
+    search_fields = ["key", "owner_unit__code"]
+    list_select_related = ["owner_unit"]
+    restricted_fk_actions = {"owner_unit": "configure"}
+
+
+@admin.register(StaleOverride)
+class StaleOverrideAdmin(RestrictedAdmin):
+    """Read-only: stale overrides are resolved by accepting or keeping, not by editing."""
+
+    list_display = ["content_type", "object_id", "field", "owner_unit", "detected_at"]
+    list_filter = ["content_type", "field"]
+    search_fields = ["field", "owner_unit__code"]
+    list_select_related = ["content_type", "owner_unit"]
+    readonly_fields = [f.name for f in StaleOverride._meta.fields]
 
     def has_add_permission(self, request) -> bool:
         return False

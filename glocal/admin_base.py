@@ -8,6 +8,8 @@ from django.db.models import Q
 from django.http import Http404
 from guardian.admin import GuardedModelAdmin
 
+from glocal.layering.policies import check_override
+
 
 class RestrictedAdmin(GuardedModelAdmin):
     """Staff users without superuser rights see and edit only rows in their scope.
@@ -79,3 +81,72 @@ class RestrictedAdmin(GuardedModelAdmin):
         super().save_model(request, obj, form, change)
         if not self._allowed(request, obj, "change" if change else "add"):
             raise PermissionDenied
+
+
+class LayeredAdmin(RestrictedAdmin):
+    """Admin for layered objects: edits go through the layering engine's rules.
+
+    An override refused by a policy or a lock shows as a field error, exactly as in
+    the API; saving a change records it as an override of the parent.
+    """
+
+    layered_readonly = ("overridden_fields", "source_values")
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), *self.layered_readonly]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change, **kwargs)
+        model = self.model
+
+        class LayeredForm(form_class):
+            def clean(self):
+                cleaned = super().clean()
+                parent = cleaned.get("parent", getattr(self.instance, "parent", None))
+                owner_unit = cleaned.get("owner_unit", getattr(self.instance, "owner_unit", None))
+                if parent is None or owner_unit is None:
+                    return cleaned
+                probe = model(pk=self.instance.pk, parent=parent, owner_unit=owner_unit)
+                for field in _overrides(self, parent, model.layered_fields):
+                    problem = check_override(probe, field)
+                    if problem:
+                        self.add_error(field, problem)
+                return cleaned
+
+        return LayeredForm
+
+    def save_model(self, request, obj, form, change) -> None:
+        from glocal import layering
+
+        if obj.parent_id is None:
+            return super().save_model(request, obj, form, change)
+        values = {f: getattr(obj, f) for f in _overrides(form, obj.parent, obj.layered_fields)}
+        if not change:
+            rest = {
+                f.attname: getattr(obj, f.attname)
+                for f in obj._meta.concrete_fields
+                if f.name not in obj.layered_fields
+                and f.name not in ("id", "parent", "owner_unit", *self.layered_readonly)
+                and not getattr(f, "auto_now", False)
+                and not getattr(f, "auto_now_add", False)
+            }
+            node = layering.adapt(obj.parent, obj.owner_unit, values, **rest)
+            obj.pk = node.pk
+            obj.refresh_from_db()
+            return None
+        current = type(obj)._default_manager.get(pk=obj.pk)
+        for field in values:
+            setattr(obj, field, getattr(current, field))
+        super().save_model(request, obj, form, change)
+        if values:
+            layering.set_fields(obj, values)
+            obj.refresh_from_db()
+        return None
+
+
+def _overrides(form, parent, layered_fields) -> list[str]:
+    """Layered fields the form sets to something new (a change, or a value unlike the parent)."""
+    if form.instance.pk:
+        return [f for f in form.changed_data if f in layered_fields]
+    data = getattr(form, "cleaned_data", {})
+    return [f for f in layered_fields if f in data and data[f] != getattr(parent, f)]

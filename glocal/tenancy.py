@@ -195,6 +195,17 @@ class TenantQuerySet(RestrictedQuerySet):
         return q | self.shared_filter(scope, action, user)
 
 
+class ConfigQuerySet(TenantQuerySet):
+    """Configuration rows (policies, bounds): readable below, written by unit admins."""
+
+    action_roles = {
+        **DEFAULT_ACTION_ROLES,
+        "add": Role.ADMIN,
+        "change": Role.ADMIN,
+        "delete": Role.ADMIN,
+    }
+
+
 class TenantOwnedModel(models.Model):
     """Abstract base of every tenant-owned row.
 

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from glocal.tenancy import TenantOwnedModel
+from glocal.tenancy import ConfigQuerySet, TenantOwnedModel
 
 TIER_RANK = {"GLOBAL": 0, "REGION": 1, "LOCAL": 2}
 
@@ -103,7 +103,10 @@ class OverridePolicy(TenantOwnedModel):
     # A policy binds every unit below its scope, so they all may read it.
     published_lookup: ClassVar[dict[str, Any]] = {"pk__isnull": False}
 
+    objects = ConfigQuerySet.as_manager()
+
     class Meta:
+        ordering = ["owner_unit_id", "content_type_id", "field"]
         verbose_name = _("override policy")
         verbose_name_plural = _("override policies")
         constraints = [
@@ -186,6 +189,8 @@ class Bound(TenantOwnedModel):
 
     # Bounds bind every unit below, so they all may read them.
     published_lookup: ClassVar[dict[str, Any]] = {"pk__isnull": False}
+
+    objects = ConfigQuerySet.as_manager()
 
     class Meta:
         ordering = ["key", "owner_unit_id"]

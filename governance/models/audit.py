@@ -6,7 +6,13 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from glocal.tenancy import TenantQuerySet
+from glocal.tenancy import Role, TenantQuerySet
+
+
+class AuditQuerySet(TenantQuerySet):
+    """The trail of a unit is read by its managers (and those above), never edited."""
+
+    action_roles = {"view": Role.MANAGER, "export": Role.MANAGER}
 
 
 class AuditEntry(models.Model):
@@ -43,7 +49,7 @@ class AuditEntry(models.Model):
     note = models.TextField(_("note"), blank=True)
     bulk = models.BooleanField(_("bulk change"), default=False)
 
-    objects = TenantQuerySet.as_manager()
+    objects = AuditQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-id"]
