@@ -238,9 +238,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "ENUM_NAME_OVERRIDES": {
-        f"{name}Enum": f"{_ERRORS}.{name}Enum.choices"
-        for name in ["ValidationError", "ClientError", "ServerError"]
-        + [f"ErrorCode{code}" for code in (401, 403, 404, 405, 406, 415, 429, 500)]
+        "TierEnum": "glocal.models.Tier",
+        **{
+            f"{name}Enum": f"{_ERRORS}.{name}Enum.choices"
+            for name in ["ValidationError", "ClientError", "ServerError"]
+            + [f"ErrorCode{code}" for code in (401, 403, 404, 405, 406, 415, 429, 500)]
+        },
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",

@@ -6,7 +6,8 @@ import django_filters
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -26,6 +27,7 @@ from glocal.models import OrgUnit
 from governance.models import AuditEntry
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class LayeredTypeField(serializers.Field):
     """A layered model named ``app_label.model``, e.g. ``governance.directive``."""
 
@@ -83,6 +85,7 @@ class StaleOverrideSerializer(serializers.ModelSerializer):
             "detected_at",
         ]
 
+    @extend_schema_field(OpenApiTypes.ANY)
     def get_current(self, stale: StaleOverride):
         return getattr(stale.node, stale.field, None) if stale.node is not None else None
 
@@ -147,6 +150,7 @@ class BoundSerializer(ValidatedModelSerializer):
         super().__init__(*args, **kwargs)
         self.fields["key"].choices = [(s.key, str(s.label)) for s in bounds.declared()]
 
+    @extend_schema_field(OpenApiTypes.OBJECT)
     def get_effective(self, bound: Bound):
         effective = bounds.effective(bound.owner_unit, bound.key)
         if effective is None:
