@@ -103,3 +103,26 @@ def record(
         after=_jsonable(after or {}),
         note=note,
     )
+
+
+def as_csv(entries) -> str:
+    """The trail as CSV for managers (cells neutralised against formula injection)."""
+    from glocal.exports import to_csv
+
+    return to_csv(
+        ["at", "actor", "unit", "action", "object", "id", "before", "after", "note"],
+        (
+            [
+                e.at.isoformat(),
+                e.actor.username if e.actor else "",
+                e.owner_unit.code if e.owner_unit else "",
+                e.action,
+                e.target_type,
+                e.target_id,
+                e.before,
+                e.after,
+                e.note,
+            ]
+            for e in entries
+        ),
+    )

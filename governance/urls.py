@@ -1,9 +1,14 @@
 from django.urls import path
 
-from governance import views
+from governance import views, views_layering
 
 app_name = "governance"
 
 urlpatterns = [
     path("", views.directive_list, name="directives"),
+    path("directives/<int:pk>/", views_layering.directive_detail, name="directive"),
+    path("directives/<int:pk>/field/", views_layering.directive_field, name="directive-field"),
+    path("review/", views_layering.stale_queue, name="stale"),
+    path("rules/", views_layering.rules, name="rules"),
+    path("audit/", views_layering.audit_list, name="audit"),
 ]

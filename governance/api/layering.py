@@ -19,11 +19,11 @@ from glocal.api.base import (
     ValidatedModelSerializer,
     as_drf_validation_error,
 )
-from glocal.exports import to_csv
 from glocal.layering import bounds
 from glocal.layering.models import Bound, LayeredModel, OverridePolicy, StaleOverride
 from glocal.layering.overview import text_diff
 from glocal.models import OrgUnit
+from governance import audit
 from governance.models import AuditEntry
 
 
@@ -213,23 +213,7 @@ class AuditEntryViewSet(TenantViewSet):
     def export(self, request):
         """The filtered trail as CSV (cells are safe to open in a spreadsheet)."""
         entries = self.filter_queryset(self.queryset.restrict(request.user, "export"))[:50000]
-        body = to_csv(
-            ["at", "actor", "unit", "action", "object", "id", "before", "after", "note"],
-            (
-                [
-                    e.at.isoformat(),
-                    e.actor.username if e.actor else "",
-                    e.owner_unit.code if e.owner_unit else "",
-                    e.action,
-                    e.target_type,
-                    e.target_id,
-                    e.before,
-                    e.after,
-                    e.note,
-                ]
-                for e in entries
-            ),
-        )
+        body = audit.as_csv(entries)
         response = HttpResponse(body, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="audit.csv"'
         return response

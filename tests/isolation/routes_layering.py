@@ -36,6 +36,8 @@ from tests.isolation.routes import (
 )
 
 NO_CONTENT = Outcome("done", (204,))
+SEE_OTHER = Outcome("redirect", (303,))
+PAGE_DETAIL = each(OK, NOT_FOUND, OK, OK, NOT_FOUND, LOGIN)
 # Read-only models: nobody shares or edits them, but outsiders still get a 404.
 READ_ONLY_PERMS = each(DENIED, NOT_FOUND, DENIED, DENIED, NOT_FOUND, LOGIN)
 API_REVIEW = each(NO_CONTENT, NOT_FOUND, NO_CONTENT, NO_CONTENT, NOT_FOUND, UNAUTHENTICATED)
@@ -222,6 +224,37 @@ PROBES = [
         marker=lambda c: "matrix-audit-marker",
         api=True,
     ),
+    # Dashboard
+    Probe(
+        "governance/directives/<int:pk>/",
+        lambda c: f"/governance/directives/{c['adaptation'].pk}/",
+        PAGE_DETAIL,
+    ),
+    Probe(
+        "governance/directives/<int:pk>/field/",
+        lambda c: f"/governance/directives/{c['adaptation'].pk}/field/",
+        each(SEE_OTHER, NOT_FOUND, SEE_OTHER, SEE_OTHER, NOT_FOUND, LOGIN),
+        method="post",
+        data=lambda c: {"field": "title", "operation": "override", "value": "Nouveau"},
+    ),
+    Probe(
+        "governance/review/",
+        lambda c: "/governance/review/",
+        PAGE_LIST,
+        marker=lambda c: f'href="/governance/directives/{c["adaptation"].pk}/"',
+    ),
+    Probe(
+        "governance/rules/",
+        lambda c: "/governance/rules/",
+        PAGE_LIST,
+        marker=lambda c: f'data-id="policy-{c["policy"].pk}"',
+    ),
+    Probe(
+        "governance/audit/",
+        lambda c: "/governance/audit/",
+        PAGE_LIST,
+        marker=lambda c: "matrix-audit-marker",
+    ),
     # Admin
     *admin_model_probes(
         "glocal/overridepolicy",
@@ -261,4 +294,4 @@ PROBES = [
     ),
 ]
 
-__all__ = ["BLIND", "OK", "PAGE_LIST", "PROBES", "SEES", "extend_ctx"]
+__all__ = ["BLIND", "PROBES", "SEES", "extend_ctx"]
