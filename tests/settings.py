@@ -23,3 +23,9 @@ if not os.environ.get("REDIS_URL"):
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file (not in-memory) test database, so a real worker process can share it.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}  # noqa: F405
+
+# One broker queue per test session (inherited by worker subprocesses through the
+# environment), so messages of earlier runs on a shared Redis are never consumed.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.setdefault(
+    "GLOCAL_TEST_QUEUE", f"test-{os.getpid()}-{os.urandom(3).hex()}"
+)

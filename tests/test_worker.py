@@ -67,7 +67,7 @@ def worker(transactional_db):
             "glocal",
             "worker",
             "-Q",
-            queue,
+            f"{queue},{settings.CELERY_TASK_DEFAULT_QUEUE}",
             "-n",
             node,
             "--concurrency=1",
@@ -120,3 +120,26 @@ def test_readyz_reports_the_live_worker(worker, client):
     response = client.get("/readyz")
     assert response.status_code == 200, response.json()
     assert response.json()["checks"] == {"database": "ok", "broker": "ok", "worker": "ok"}
+
+
+def test_a_real_worker_cascades_a_layered_change_down_the_tree(worker):
+    from glocal import layering
+    from governance.models import Directive
+    from tests.conftest import Tenants, ensure_demo_organizations
+
+    ensure_demo_organizations()
+    tenants = Tenants()
+    core = Directive.objects.create(
+        owner_unit=tenants.unit("global"), title="Core", summary="v1", status="published"
+    )
+    regional = layering.adapt(core, tenants.unit("emea"), {}, status="published")
+    local = layering.adapt(regional, tenants.unit("fr"), {"title": "Local"})
+    layering.set_fields(core, {"summary": "v2", "title": "Core 2"})  # commits: task published
+    cascaded = wait_for(lambda: Directive.objects.get(pk=local.pk).summary == "v2")
+    worker["log"].seek(0)
+    assert cascaded, worker["log"].read()[-3000:]
+    assert Directive.objects.get(pk=regional.pk).title == "Core 2"
+    assert Directive.objects.get(pk=local.pk).title == "Local"
+    from glocal.layering.models import StaleOverride
+
+    assert StaleOverride.objects.filter(object_id=local.pk, field="title").exists()
