@@ -179,3 +179,19 @@ def test_a_region_policy_tightens_override_rights_for_its_locals_only(chain, ten
         Directive.objects.get(pk=chain[0].pk), tenants.unit("us"), {"summary": "US summary"}
     )
     assert us_copy.summary == "US summary"  # the rule stays in EMEA's subtree
+
+
+def test_the_rebuild_command_repairs_materialised_values(chain):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    _, _, local = chain
+    Directive._base_manager.filter(pk=local.pk).update(summary="garbage")
+    out = StringIO()
+    call_command("rebuild_layers", "governance.Directive", stdout=out)
+    assert "governance.Directive: 1 nodes rewritten" in out.getvalue()
+    assert fresh(local).summary == "How we speak"
+    with pytest.raises(CommandError):
+        call_command("rebuild_layers", "glocal.OrgUnit")
