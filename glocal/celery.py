@@ -19,6 +19,21 @@ app.conf.beat_schedule = {
         "schedule": float(os.environ.get("CELERY_HEARTBEAT_INTERVAL", "15")),
         "options": {"expires": 60},
     },
+    # Coordination rituals (governance): occurrences, agendas and overdue flags every
+    # RITUALS_BEAT_INTERVAL seconds, reminders every RITUALS_REMINDER_INTERVAL seconds.
+    "rituals-schedule": {
+        "task": "governance.tasks.schedule_rituals",
+        "schedule": float(os.environ.get("RITUALS_BEAT_INTERVAL", "900")),
+    },
+    "rituals-overdue-action-items": {
+        "task": "governance.tasks.flag_overdue_action_items",
+        "schedule": float(os.environ.get("RITUALS_BEAT_INTERVAL", "900")),
+    },
+    "rituals-reminders": {
+        "task": "governance.tasks.send_ritual_reminders",
+        "schedule": float(os.environ.get("RITUALS_REMINDER_INTERVAL", "60")),
+        "options": {"expires": 300},
+    },
 }
 
 

@@ -228,6 +228,17 @@ STAFF_PERMISSIONS = [
     ("governance", "add_directive"),
     ("governance", "change_directive"),
     ("governance", "delete_directive"),
+    ("governance", "view_ritual"),
+    ("governance", "add_ritual"),
+    ("governance", "change_ritual"),
+    ("governance", "delete_ritual"),
+    ("governance", "view_ritualoccurrence"),
+    ("governance", "change_ritualoccurrence"),
+    ("governance", "view_actionitem"),
+    ("governance", "add_actionitem"),
+    ("governance", "change_actionitem"),
+    ("governance", "delete_actionitem"),
+    ("governance", "view_ritualreminder"),
 ]
 STAFF_GROUP = "unit-admins-staff"
 

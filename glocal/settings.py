@@ -239,6 +239,7 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "ENUM_NAME_OVERRIDES": {
         "TierEnum": "glocal.models.Tier",
+        "RitualOccurrenceStatusEnum": "governance.models.rituals.RitualOccurrence.Status",
         **{
             f"{name}Enum": f"{_ERRORS}.{name}Enum.choices"
             for name in ["ValidationError", "ClientError", "ServerError"]

@@ -35,3 +35,6 @@ class AuditEntryAdmin(RestrictedAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+from governance import admin_rituals  # noqa: E402, F401  (registers the ritual admins)

@@ -18,3 +18,14 @@ class GovernanceConfig(AppConfig):
         audit.audit_model(OrgUnit, unit="id")
         audit.audit_model(Membership, unit="unit_id")
         audit.audit_model(Directive)
+        # Coordination rituals
+        from governance import agenda
+        from governance.models import ActionItem, Ritual, RitualOccurrence, RitualReminder
+        from governance.seed import seed_rituals
+
+        agenda.register_builtin_providers()
+        seeding.register(seed_rituals)
+        audit.audit_model(Ritual)
+        audit.audit_model(RitualOccurrence, unit=lambda o: o.ritual.owner_unit_id)
+        audit.audit_model(RitualReminder, unit="unit_id")
+        audit.audit_model(ActionItem)

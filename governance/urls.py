@@ -1,6 +1,6 @@
 from django.urls import path
 
-from governance import views, views_layering
+from governance import views, views_layering, views_rituals
 
 app_name = "governance"
 
@@ -11,4 +11,10 @@ urlpatterns = [
     path("review/", views_layering.stale_queue, name="stale"),
     path("rules/", views_layering.rules, name="rules"),
     path("audit/", views_layering.audit_list, name="audit"),
+    path("rituals/", views_rituals.ritual_calendar, name="rituals"),
+    path(
+        "rituals/occurrences/<int:pk>/",
+        views_rituals.ritual_occurrence,
+        name="ritual-occurrence",
+    ),
 ]

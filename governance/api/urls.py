@@ -6,6 +6,7 @@ from governance.api.layering import (
     OverridePolicyViewSet,
     StaleOverrideViewSet,
 )
+from governance.api.rituals import ActionItemViewSet, RitualOccurrenceViewSet, RitualViewSet
 from governance.api.views import DirectiveViewSet
 
 router = SimpleRouter()
@@ -14,5 +15,8 @@ router.register("override-policies", OverridePolicyViewSet, basename="overridepo
 router.register("stale-overrides", StaleOverrideViewSet, basename="staleoverride")
 router.register("bounds", BoundViewSet, basename="bound")
 router.register("audit", AuditEntryViewSet, basename="audit")
+router.register("rituals", RitualViewSet, basename="ritual")
+router.register("ritual-occurrences", RitualOccurrenceViewSet, basename="ritualoccurrence")
+router.register("action-items", ActionItemViewSet, basename="actionitem")
 
 urlpatterns = router.urls

@@ -2,5 +2,13 @@
 
 from governance.models.audit import AuditEntry
 from governance.models.directives import Directive
+from governance.models.rituals import ActionItem, Ritual, RitualOccurrence, RitualReminder
 
-__all__ = ["AuditEntry", "Directive"]
+__all__ = [
+    "ActionItem",
+    "AuditEntry",
+    "Directive",
+    "Ritual",
+    "RitualOccurrence",
+    "RitualReminder",
+]
