@@ -53,7 +53,9 @@ def beat_and_worker(transactional_db, tmp_path):
     node = f"{queue}@localhost"
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.governance.rituals_worker_settings",
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        # tests.settings sends every task (beat's included) to this queue: a private one,
+        # so no other worker on a shared broker takes them.
         "GLOCAL_TEST_QUEUE": queue,
         "DATABASE_URL": database_url(),
         "PYTHONPATH": str(ROOT),
