@@ -251,9 +251,10 @@ def deliver_reminder(reminder: RitualReminder, users: list[Any]) -> int:
             "items": [agenda.AgendaItem.from_dict(i) for i in occurrence.agenda],
             "path": occurrence_path(occurrence),
         }
-        subject = _("Reminder: %(ritual)s on %(when)s") % {
+        subject = _("Reminder: %(ritual)s on %(when)s (%(zone)s)") % {
             "ritual": ritual.name,
             "when": occurrence.local_start(unit.timezone).strftime("%Y-%m-%d %H:%M"),
+            "zone": unit.timezone,
         }
         body = render_to_string("governance/ritual_reminder_email.txt", context)
     _in_app(
@@ -280,34 +281,26 @@ def send_due_reminders(
     reminder rather than sending it twice).
     """
     now, limit = now or timezone.now(), limit or BATCH_SIZE
-    ids = list(
+    candidates = list(
         RitualReminder.objects.due(now)
-        .order_by("due_at", "pk")
-        .values_list("pk", flat=True)[: limit + 1]
+        .select_related("unit", "occurrence__ritual__owner_unit")
+        .order_by("due_at", "pk")[: limit + 1]
     )
-    more, ids = len(ids) > limit, ids[:limit]
-    claimed = [
-        pk
-        for pk in ids
-        if RitualReminder.objects.filter(pk=pk, sent_at__isnull=True).update(sent_at=now) == 1
-    ]
-    if not claimed:
-        return 0, more
-    reminders = list(
-        RitualReminder.objects.filter(pk__in=claimed).select_related(
-            "unit", "occurrence__ritual__owner_unit"
-        )
-    )
-    members = _members(r.unit_id for r in reminders)
-    for reminder in reminders:
+    more, candidates = len(candidates) > limit, candidates[:limit]
+    members = _members({r.unit_id for r in candidates})
+    sent = 0
+    for reminder in candidates:
         users = members.get(reminder.unit_id, [])
+        mailed = sum(1 for user in users if user.email)
+        claim = RitualReminder.objects.filter(pk=reminder.pk, sent_at__isnull=True)
+        if claim.update(sent_at=now, recipients=mailed) != 1:
+            continue  # another worker got it first
+        sent += 1
         try:
-            count = deliver_reminder(reminder, users)
+            deliver_reminder(reminder, users)
         except Exception:  # a mail outage must not unclaim (and later resend) the batch
             logger.exception("ritual reminder %s could not be mailed", reminder.pk)
-            continue
-        RitualReminder.objects.filter(pk=reminder.pk).update(recipients=count)
-    return len(reminders), more
+    return sent, more
 
 
 def flag_overdue_action_items(
