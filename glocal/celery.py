@@ -19,6 +19,17 @@ app.conf.beat_schedule = {
         "schedule": float(os.environ.get("CELERY_HEARTBEAT_INTERVAL", "15")),
         "options": {"expires": 60},
     },
+    # Approvals (governance): expire overdue requests; mail notifications a worker missed.
+    "approvals-expire": {
+        "task": "governance.tasks.expire_approvals",
+        "schedule": 300.0,
+        "options": {"expires": 600},
+    },
+    "notifications-email-sweep": {
+        "task": "governance.tasks.deliver_notification_emails",
+        "schedule": 120.0,
+        "options": {"expires": 300},
+    },
     # Coordination rituals (governance): occurrences, agendas and overdue flags every
     # RITUALS_BEAT_INTERVAL seconds, reminders every RITUALS_REMINDER_INTERVAL seconds.
     "rituals-schedule": {

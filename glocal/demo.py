@@ -206,6 +206,14 @@ ORGANIZATIONS = [
 
 #: Model permissions for staff unit admins; rows are still filtered by restrict().
 STAFF_PERMISSIONS = [
+    # RACI (edited by unit admins of the scope) and the read-only approval workflow rows.
+    ("governance", "view_racirule"),
+    ("governance", "add_racirule"),
+    ("governance", "change_racirule"),
+    ("governance", "delete_racirule"),
+    ("governance", "view_approvalrequest"),
+    ("governance", "view_consultation"),
+    ("governance", "view_notification"),
     ("glocal", "view_organization"),
     ("glocal", "view_orgunit"),
     ("glocal", "add_orgunit"),

@@ -239,6 +239,8 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "ENUM_NAME_OVERRIDES": {
         "TierEnum": "glocal.models.Tier",
+        "RaciLettersEnum": "governance.models.raci.Letters",
+        "ApprovalStatusEnum": "governance.models.approvals.ApprovalRequest.Status",
         "RitualOccurrenceStatusEnum": "governance.models.rituals.RitualOccurrence.Status",
         **{
             f"{name}Enum": f"{_ERRORS}.{name}Enum.choices"

@@ -37,4 +37,5 @@ class AuditEntryAdmin(RestrictedAdmin):
         return False
 
 
+import governance.admin_approvals  # noqa: E402, F401  (registers the RACI and approval admins)
 from governance import admin_rituals  # noqa: E402, F401  (registers the ritual admins)

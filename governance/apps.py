@@ -29,3 +29,14 @@ class GovernanceConfig(AppConfig):
         audit.audit_model(RitualOccurrence, unit=lambda o: o.ritual.owner_unit_id)
         audit.audit_model(RitualReminder, unit="unit_id")
         audit.audit_model(ActionItem)
+        # RACI, approvals, consultations, notifications
+        from governance import publishing
+        from governance.models import ApprovalRequest, Consultation, Notification, RaciRule
+        from governance.seed import seed_raci
+
+        publishing.register_handlers()
+        seeding.register(seed_raci)
+        audit.audit_model(RaciRule)
+        audit.audit_model(ApprovalRequest)
+        audit.audit_model(Consultation)
+        audit.audit_model(Notification)

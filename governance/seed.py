@@ -139,3 +139,69 @@ def seed_rituals(ctx: SeedContext) -> None:
                     due_on=today + dt.timedelta(days=days),
                 )
     ctx.log(f"rituals: {len(DEMO_RITUALS)} with {upcoming} upcoming occurrences")
+
+
+# --- RACI and approvals ---------------------------------------------------------------
+
+DEMO_PUBLICATIONS = [
+    # organisation, unit, requester, directive title (a draft the requester asks to publish)
+    ("acme-industrial", "fr", "fr-marketer", "France: account shortlist for Q1"),
+    ("acme-industrial", "de", "de-marketer", "Germany: Hannover Messe follow-up"),
+    ("globex", "fr", "globex-fr-marketer", "Globex France: launch plan"),
+]
+
+
+def seed_raci(ctx: SeedContext) -> None:
+    """Default matrix for every organisation, one EMEA tailoring, pending publications."""
+    from django.contrib.auth import get_user_model
+
+    from glocal.changes import acting_as
+    from governance import approvals, raci
+    from governance.models import Activity, ApprovalRequest, Consultation, RaciRule
+    from governance.publishing import PUBLISH_DIRECTIVE, publish_directive
+
+    rows = 0
+    for root in OrgUnit.objects.filter(parent__isnull=True, is_active=True):
+        rows += raci.install_default_matrix(root)
+    emea = OrgUnit.objects.get(organization__slug="acme-industrial", code="emea")
+    selection = Activity.TARGET_ACCOUNT_SELECTION
+    if not RaciRule.objects.filter(owner_unit=emea, activity=selection).exists():
+        # EMEA signs off its local teams' shortlists (the default lets locals decide).
+        raci.save_matrix(
+            emea, {selection: {"global_letters": "I", "region_letters": "A", "local_letters": "R"}}
+        )
+    users = get_user_model().objects.in_bulk(
+        [*(p[2] for p in DEMO_PUBLICATIONS), "global-manager"], field_name="username"
+    )
+    pending = 0
+    for org_slug, unit_code, username, title in DEMO_PUBLICATIONS:
+        unit = OrgUnit.objects.get(organization__slug=org_slug, code=unit_code)
+        directive, _ = Directive.objects.get_or_create(
+            owner_unit=unit, title=title, defaults={"body": title}
+        )
+        waiting = ApprovalRequest.objects.pending().filter(
+            action_type=PUBLISH_DIRECTIVE, target_id=str(directive.pk)
+        )
+        if directive.status == Directive.Status.DRAFT and not waiting.exists():
+            with acting_as(users[username]):
+                publish_directive(
+                    users[username], directive, comment="Ready for the regional sign-off."
+                )
+        pending += 1
+    # Global gives its opinion on France's publication; Germany's is still open.
+    global_manager = users["global-manager"]
+    for consultation in Consultation.objects.filter(
+        request__status=ApprovalRequest.Status.PENDING,
+        request__requesting_unit__code="fr",
+        request__owner_unit__organization__slug="acme-industrial",
+        owner_unit__code="global",
+        answered_at__isnull=True,
+    ):
+        with acting_as(global_manager):
+            approvals.answer_consultation(
+                consultation,
+                global_manager,
+                opinion=Consultation.Opinion.RESERVATIONS,
+                answer="Fine for us; keep the brand tagline in the intro.",
+            )
+    ctx.log(f"RACI: {rows} default rules; {pending} pending approvals")

@@ -4,6 +4,28 @@ from __future__ import annotations
 
 from celery import shared_task
 
+# --- Approvals and notifications ----------------------------------------------------
+
+
+@shared_task(name="governance.tasks.expire_approvals", ignore_result=True)
+def expire_approvals() -> int:
+    """Expire pending requests past their deadline; re-queue while a batch was full."""
+    from governance import approvals
+
+    expired = approvals.expire_due()
+    if expired >= approvals.EXPIRY_BATCH:
+        expire_approvals.delay()
+    return expired
+
+
+@shared_task(name="governance.tasks.deliver_notification_emails", ignore_result=True)
+def deliver_notification_emails(ids: list[int] | None = None) -> int:
+    """Mail notifications: the given ids right after a commit, or every unsent one."""
+    from governance import notify
+
+    return notify.deliver_emails(ids)
+
+
 # --- Coordination rituals -------------------------------------------------------------
 
 
