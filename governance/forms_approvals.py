@@ -4,10 +4,13 @@ rules live in the models and services)."""
 from __future__ import annotations
 
 from django import forms
+from django.db import models
+from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
-from governance.models import Consultation, Directive
+from governance.models import ApprovalRequest, Consultation, Directive
 from governance.models.raci import Letters
+from governance.publishing import PUBLISH_DIRECTIVE
 
 
 class RaciRowForm(forms.Form):
@@ -43,16 +46,24 @@ class AnswerForm(forms.Form):
 
 
 class PublishDirectiveForm(forms.Form):
-    """Ask to publish one of the draft directives the user may change."""
+    """Ask to publish one of the draft directives the user may change (and that does not
+    already wait for approval)."""
 
     directive = forms.ModelChoiceField(label=_("Directive"), queryset=Directive.objects.none())
     comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea)
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        waiting = (
+            ApprovalRequest.objects.pending()
+            .filter(action_type=PUBLISH_DIRECTIVE)
+            .annotate(directive_id=Cast("target_id", models.BigIntegerField()))
+            .values("directive_id")
+        )
         self.fields["directive"].queryset = (
             Directive.objects.restrict(user, "change")
             .filter(status=Directive.Status.DRAFT)
+            .exclude(pk__in=waiting)
             .select_related("owner_unit")
             .order_by("owner_unit__code", "title")
         )

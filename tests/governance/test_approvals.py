@@ -450,8 +450,10 @@ def test_publication_is_requested_from_the_dashboard(tenants, draft, client):
     response = client.post("/governance/approvals/publish/", {"directive": draft.pk})
     request = ApprovalRequest.objects.get()
     assert response["Location"] == f"/governance/approvals/{request.pk}/"
+    inbox = client.get("/governance/approvals/").content.decode()
+    assert "Q1 shortlist (France)" not in inbox  # it already waits for approval
     refused = client.post("/governance/approvals/publish/", {"directive": draft.pk}, follow=True)
-    assert "already waits for approval" in refused.content.decode()
+    assert "Choose one of your draft directives." in refused.content.decode()
 
 
 def test_dashboard_refusals_are_messages_not_errors(tenants, pending, client):
