@@ -84,14 +84,17 @@ def request_action(
         expires_at=now + handler.ttl,
     )
     request.full_clean()
-    try:
-        with transaction.atomic():
-            request.save()
-            if decision.allowed:
-                return _decide(request.pk, user, approve=True, comment=comment, check=False)
-            _open(request, decision.parties, now)
-    except IntegrityError:  # a concurrent request for the same action won the race
-        raise ValidationError({"target_id": _("This action already waits for approval.")}) from None
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                request.save()
+        except IntegrityError:  # a concurrent request for the same action won the race
+            raise ValidationError(
+                {"target_id": _("This action already waits for approval.")}
+            ) from None
+        if decision.allowed:
+            return _decide(request.pk, user, approve=True, comment=comment, check=False)
+        _open(request, decision.parties, now)
     return request
 
 
