@@ -603,3 +603,37 @@ def test_the_demo_seed_schedules_the_three_acme_rituals_and_one_for_globex(db):
         assert ritual.occurrences.upcoming().exists(), ritual
     sync = acme.get(kind="sync")
     assert ActionItem.objects.filter(occurrence__ritual=sync).overdue().count() == 1
+
+
+def test_two_workers_sending_at_once_send_each_reminder_once(transactional_db):
+    """Real concurrency on PostgreSQL: both workers see the same due rows, one claims."""
+    import threading
+
+    from django.db import connections
+
+    from tests.conftest import Tenants, ensure_demo_organizations
+    from tests.services import require_postgres
+
+    require_postgres()
+    ensure_demo_organizations()
+    ritual = make_ritual(Tenants().unit("emea"), starts_on=dt.date(2026, 3, 2))
+    rituals.schedule(ritual, NOW)
+    mail.outbox = []
+    barrier = threading.Barrier(2)
+    results: list[tuple[int, bool]] = []
+
+    def worker() -> None:
+        try:
+            barrier.wait()
+            results.append(rituals.send_due_reminders(at(2026, 3, 1, 12)))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(sent for sent, _more in results) == 5
+    assert len(mail.outbox) == 20  # 5 units, 4 members each, each mailed once
+    assert len({m.to[0] for m in mail.outbox}) == 20
