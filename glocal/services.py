@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -53,7 +53,22 @@ def retire_unit(unit: OrgUnit, reassign_to: OrgUnit) -> RetireResult:
         raise ValidationError(errors)
     result = RetireResult(unit=unit, reassigned_to=reassign_to)
     for model in tenant_models():
-        moved = model._default_manager.filter(owner_unit=unit).update(owner_unit=reassign_to)
+        try:
+            with transaction.atomic():
+                moved = model._default_manager.filter(owner_unit=unit).update(
+                    owner_unit=reassign_to
+                )
+        except IntegrityError:
+            # e.g. both units hold the one allowed rule per activity: a person must choose.
+            raise ValidationError(
+                {
+                    "reassign_to": _(
+                        "%(unit)s already has %(things)s that would clash with this unit's; "
+                        "resolve them first."
+                    )
+                    % {"unit": reassign_to.name, "things": model._meta.verbose_name_plural}
+                }
+            ) from None
         if moved:
             result.moved[model._meta.label] = moved
     unit.is_active = False

@@ -9,15 +9,19 @@ class GovernanceConfig(AppConfig):
 
     def ready(self) -> None:
         from glocal import seeding
-        from glocal.models import Membership, OrgUnit
+        from glocal.models import Bound, Membership, OrgUnit, OverridePolicy
         from governance import audit, bounds  # noqa: F401  (declares governance bounds)
         from governance.models import Directive
         from governance.seed import seed_directives
+        from governance.seed_layering import seed_layering
 
         seeding.register(seed_directives)
+        seeding.register(seed_layering)
         audit.audit_model(OrgUnit, unit="id")
         audit.audit_model(Membership, unit="unit_id")
         audit.audit_model(Directive)
+        audit.audit_model(OverridePolicy)
+        audit.audit_model(Bound)
         # Coordination rituals
         from governance import agenda
         from governance.models import ActionItem, Ritual, RitualOccurrence, RitualReminder

@@ -7,9 +7,12 @@ os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-used-anywhere-else
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+# Quotas are tested explicitly (test_api); elsewhere they must not throttle the suite.
+for quota in ("API_THROTTLE_ANON", "API_THROTTLE_USER", "API_THROTTLE_UNIT"):
+    os.environ.setdefault(quota, "100000/min")
 os.environ.setdefault("GLOCAL_VAR_DIR", tempfile.mkdtemp(prefix="glocal-test-"))
 
-from glocal.settings import *  # noqa: F403
+from glocal.settings import *  # noqa: E402,F403
 
 STORAGES = {
     **STORAGES,  # noqa: F405

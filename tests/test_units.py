@@ -125,3 +125,16 @@ def test_retire_never_hands_data_to_another_organisation(tenants):
         services.retire_unit(tenants.unit("pl"), tenants.unit("emea", org="globex"))
     assert "reassign_to" in exc.value.message_dict
     assert tenants.unit("pl").is_active
+
+
+def test_retire_refuses_cleanly_when_reassigned_rows_would_clash(tenants):
+    from glocal.layering.models import Bound
+
+    key = "approval.required.campaign_launch"
+    Bound.objects.create(owner_unit=tenants.unit("pl"), key=key, value=True)
+    Bound.objects.create(owner_unit=tenants.unit("de"), key=key, value=True)
+    with pytest.raises(ValidationError) as exc:
+        services.retire_unit(tenants.unit("pl"), tenants.unit("de"))
+    assert "bounds" in exc.value.message_dict["reassign_to"][0]
+    assert tenants.unit("pl").is_active
+    assert Bound.objects.filter(owner_unit=tenants.unit("pl")).exists()

@@ -148,13 +148,14 @@ def set_locks(user, node: LayeredModel, lock: Iterable[str] = (), unlock: Iterab
     return node
 
 
-def cascade(node: LayeredModel, fields: Iterable[str]) -> int:
+def cascade(node: LayeredModel, fields: Iterable[str], *, full: bool = False) -> int:
     """Rebuild materialised values below ``node`` and mark stale overrides.
 
     Walks the subtree breadth-first: a child that overrides a changed field gets a
     stale mark (unless its value already equals the new source) and shields its own
-    subtree; otherwise it takes the new value and passes it down. Returns the number
-    of nodes rewritten.
+    subtree; otherwise it takes the new value and passes it down. With ``full`` every
+    node re-checks every field against its parent (a rebuild from the rules). Returns
+    the number of nodes rewritten.
     """
     model = type(node)
     ctype = ContentType.objects.get_for_model(model)
@@ -182,7 +183,7 @@ def cascade(node: LayeredModel, fields: Iterable[str]) -> int:
                 # Materialisation only: untracked, the audit keeps the source change.
                 model._base_manager.filter(pk=child.pk).update(**updates)
                 rewritten += 1
-            frontier.append((child, passed))
+            frontier.append((child, set(changed) if full else passed))
     return rewritten
 
 
@@ -208,7 +209,7 @@ def rebuild_all(model: type[LayeredModel]) -> int:
     """Rebuild every materialised value of ``model`` from the rules (roots down)."""
     total = 0
     for root in model._base_manager.filter(parent__isnull=True):
-        total += cascade(root, root.layered_fields)
+        total += cascade(root, root.layered_fields, full=True)
     return total
 
 
