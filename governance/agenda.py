@@ -19,8 +19,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
-from django.utils.translation import gettext
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext, gettext_noop
 
 if TYPE_CHECKING:
     from governance.models import RitualOccurrence
@@ -117,7 +116,7 @@ def pending_approvals(occurrence: RitualOccurrence) -> list[AgendaItem]:
     pending = ApprovalRequest.objects.filter(
         status="pending", owner_unit_id__in=occurrence.participant_unit_ids()
     )
-    return _item("pending_approvals", N_("Pending approvals"), pending)
+    return _item("pending_approvals", gettext_noop("Pending approvals"), pending)
 
 
 def stale_overrides(occurrence: RitualOccurrence) -> list[AgendaItem]:
@@ -130,7 +129,7 @@ def stale_overrides(occurrence: RitualOccurrence) -> list[AgendaItem]:
         return []
     return _item(
         "stale_overrides",
-        N_("Stale overrides to review"),
+        gettext_noop("Stale overrides to review"),
         find(occurrence.participant_unit_ids()),
     )
 
@@ -163,7 +162,7 @@ def open_action_items(occurrence: RitualOccurrence) -> list[AgendaItem]:
     return [
         AgendaItem(
             topic="open_action_items",
-            title=N_("Open action items from earlier meetings"),
+            title=gettext_noop("Open action items from earlier meetings"),
             count=count,
             entries=entries,
         )

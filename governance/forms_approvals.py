@@ -7,6 +7,7 @@ from django import forms
 from django.db import models
 from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from governance.models import ApprovalRequest, Consultation, Directive
 from governance.models.raci import Letters
@@ -42,7 +43,9 @@ class CommentForm(forms.Form):
 
 class AnswerForm(forms.Form):
     opinion = forms.ChoiceField(label=_("Opinion"), choices=Consultation.Opinion.choices)
-    answer = forms.CharField(label=_("Answer"), required=False, widget=forms.Textarea)
+    answer = forms.CharField(
+        label=pgettext_lazy("noun", "Answer"), required=False, widget=forms.Textarea
+    )
 
 
 class PublishDirectiveForm(forms.Form):

@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from glocal.models import OrgUnit, Tier
 from governance import raci
@@ -97,7 +98,13 @@ def raci_matrix(request: HttpRequest) -> HttpResponse:
                         form.add_error(target, problem)
             messages.error(request, _("Nothing was saved; fix the rows marked below."))
         else:
-            messages.success(request, _("RACI saved: %(n)s rules changed.") % {"n": written})
+            messages.success(
+                request,
+                ngettext(
+                    "RACI saved: %(n)s rule changed.", "RACI saved: %(n)s rules changed.", written
+                )
+                % {"n": written},
+            )
             url = reverse("governance:raci") + f"?scope={scope.pk}"
             return HttpResponseRedirect(url, status=303)
     units = OrgUnit.objects.restrict(request.user, "view").order_by("tier", "code")

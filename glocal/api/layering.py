@@ -68,6 +68,7 @@ class LocksSerializer(serializers.Serializer):
 
 class FieldOverviewSerializer(serializers.Serializer):
     field = serializers.CharField()
+    label = serializers.CharField()
     value = serializers.JSONField()
     overridden = serializers.BooleanField()
     inherited_from = serializers.CharField(allow_null=True)

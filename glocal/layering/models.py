@@ -6,13 +6,22 @@ from typing import Any, ClassVar
 
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from glocal.tenancy import ConfigQuerySet, TenantOwnedModel
 
 TIER_RANK = {"GLOBAL": 0, "REGION": 1, "LOCAL": 2}
+
+
+def field_label(content_type: ContentType, field: str) -> str:
+    """A layered field's human name in the current language (the code if unknown)."""
+    model = content_type.model_class()
+    try:
+        return str(model._meta.get_field(field).verbose_name)
+    except (AttributeError, LookupError, FieldDoesNotExist):  # model or field removed since
+        return field
 
 
 class LayeredModel(TenantOwnedModel):
@@ -118,6 +127,10 @@ class OverridePolicy(TenantOwnedModel):
     def __str__(self) -> str:
         return f"{self.content_type.model}.{self.field} ≥ {self.lowest_tier} @ {self.owner_unit}"
 
+    @property
+    def field_label(self) -> str:
+        return field_label(self.content_type, self.field)
+
     def clean(self) -> None:
         from glocal.layering import policies
 
@@ -178,6 +191,10 @@ class StaleOverride(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.content_type.model}#{self.object_id}.{self.field}"
+
+    @property
+    def field_label(self) -> str:
+        return field_label(self.content_type, self.field)
 
 
 class Bound(TenantOwnedModel):

@@ -40,6 +40,7 @@ def field_overview(node) -> list[dict[str, Any]]:
         rows.append(
             {
                 "field": field,
+                "label": str(node._meta.get_field(field).verbose_name),
                 "value": getattr(node, field),
                 "overridden": node.parent_id is not None and field in node.overridden_fields,
                 "inherited_from": None if origin is node else origin.owner_unit.code,

@@ -8,6 +8,17 @@ from django.utils.translation import gettext_lazy as _
 
 from glocal.tenancy import Role, TenantQuerySet
 
+ACTION_LABELS = {
+    "create": _("created"),
+    "update": _("changed"),
+    "delete": _("deleted"),
+    "approved": _("approved"),
+    "rejected": _("rejected"),
+    "withdrawn": _("withdrawn"),
+    "expired": _("expired"),
+    "consulted": _("consulted"),
+}
+
 
 class AuditQuerySet(TenantQuerySet):
     """The trail of a unit is read by its managers (and those above), never edited."""
@@ -59,3 +70,8 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.target_type}#{self.target_id}"
+
+    @property
+    def action_label(self) -> str:
+        """The action in the reader's language (codes from bulk changes and decisions)."""
+        return str(ACTION_LABELS.get(self.action, self.action))

@@ -44,6 +44,8 @@ class Notification(TenantOwnedModel):
         REJECTED = "rejected", _("Rejected")
         WITHDRAWN = "withdrawn", _("Withdrawn")
         EXPIRED = "expired", _("Expired")
+        RITUAL_REMINDER = "ritual_reminder", _("Meeting reminder")
+        ACTION_ITEM_OVERDUE = "action_item_overdue", _("Action item overdue")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,

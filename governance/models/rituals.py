@@ -30,6 +30,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from glocal.tenancy import (
     DEFAULT_ACTION_ROLES,
@@ -438,7 +439,7 @@ class ActionItem(TenantOwnedModel):
     """A follow-up agreed in a meeting: what, who (``assignee``), which unit, by when."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("action item status", "Open")
         DONE = "done", _("Done")
         CANCELLED = "cancelled", _("Cancelled")
 
