@@ -93,3 +93,29 @@ def test_managers_read_the_trail_of_their_scope_only(tenants):
     assert set(fr_rows.values_list("owner_unit__code", flat=True)) == {"fr"}
     emea_rows = AuditEntry.objects.restrict(tenants.user("emea-manager"), "view")
     assert {"fr", "de"} <= set(emea_rows.values_list("owner_unit__code", flat=True))
+
+
+def test_policy_bound_and_lock_changes_are_recorded(tenants):
+    from django.contrib.contenttypes.models import ContentType
+
+    from glocal import layering
+    from glocal.layering.models import Bound, OverridePolicy
+
+    actor = tenants.user("global-admin")
+    world = tenants.unit("global")
+    with acting_as(actor):
+        policy = OverridePolicy.objects.create(
+            owner_unit=world,
+            content_type=ContentType.objects.get_for_model(Directive),
+            field="title",
+            lowest_tier="REGION",
+        )
+        Bound.objects.create(owner_unit=world, key="approval.required.campaign_launch", value=True)
+        Bound.objects.filter(owner_unit=world).update(value=False)
+        directive = Directive.objects.create(owner_unit=world, title="Core")
+        layering.set_locks(actor, directive, lock=["title"])
+    assert entries(target_type="glocal.OverridePolicy", target_id=str(policy.pk)).exists()
+    bound_rows = entries(target_type="glocal.Bound")
+    assert [r.action for r in bound_rows] == ["create", "update"] and bound_rows.last().bulk
+    lock = entries(target_type="governance.Directive", target_id=str(directive.pk)).last()
+    assert lock.after == {"locked_fields": ["title"]} and lock.actor == actor
