@@ -6,3 +6,11 @@ class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("Target accounts")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from accounts.models import Account, Consent, Contact
+        from governance import audit
+
+        audit.audit_model(Account)
+        audit.audit_model(Contact)
+        audit.audit_model(Consent)

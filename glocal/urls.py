@@ -10,10 +10,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(("glocal.api.urls", "api"), namespace="api")),
     path("api/v1/", include(("governance.api.urls", "governance-api"))),
+    path("api/v1/", include(("accounts.api.urls", "accounts-api"))),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("glocal.dashboard_urls")),
     *auth_urlpatterns,
     path("governance/", include("governance.urls")),
+    path("accounts/", include("accounts.urls")),
 ]
 
 handler404 = "glocal.errors.not_found"
