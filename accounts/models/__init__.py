@@ -2,14 +2,19 @@
 
 from accounts.models.accounts import Account, BuyingRole, EmployeeBand, Lifecycle, Tier
 from accounts.models.contacts import Channel, Consent, Contact
+from accounts.models.dedup import DuplicateCandidate
+from accounts.models.families import AccountPlan, FamilyConflict
 
 __all__ = [
     "Account",
+    "AccountPlan",
     "BuyingRole",
     "Channel",
     "Consent",
     "Contact",
+    "DuplicateCandidate",
     "EmployeeBand",
+    "FamilyConflict",
     "Lifecycle",
     "Tier",
 ]
