@@ -126,3 +126,14 @@ def as_csv(entries) -> str:
             for e in entries
         ),
     )
+
+
+def scrub(target_type: str, target_ids: list[str], note: str = "") -> int:
+    """Remove the values recorded for these objects (erasure of personal data).
+
+    The trail keeps that a change happened, by whom and when; the before/after values
+    and the object's label go, as the law requires for erased subjects.
+    """
+    return AuditEntry.objects.filter(target_type=target_type, target_id__in=target_ids).update(
+        before={}, after={}, target_repr="", note=note
+    )

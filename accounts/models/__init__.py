@@ -4,6 +4,8 @@ from accounts.models.accounts import Account, BuyingRole, EmployeeBand, Lifecycl
 from accounts.models.contacts import Channel, Consent, Contact
 from accounts.models.dedup import DuplicateCandidate
 from accounts.models.families import AccountPlan, FamilyConflict
+from accounts.models.imports import ImportJob
+from accounts.models.privacy import ErasureLog
 
 __all__ = [
     "Account",
@@ -14,7 +16,9 @@ __all__ = [
     "Contact",
     "DuplicateCandidate",
     "EmployeeBand",
+    "ErasureLog",
     "FamilyConflict",
+    "ImportJob",
     "Lifecycle",
     "Tier",
 ]

@@ -54,6 +54,9 @@ class Contact(TenantOwnedModel):
         ordering = ["last_name", "first_name", "id"]
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
+        permissions = [
+            ("view_personal_data", "Can see personal data whatever its residency zone"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["account", "email"],
