@@ -94,7 +94,11 @@ def protect(user, contacts: Iterable[Contact]) -> list[Contact]:
     """The contacts as ``user`` may see them: personal fields masked where the zone forbids."""
     contacts = list(contacts)
     visible = visible_personal_data(user, contacts)
-    return [c if c.pk in visible else mask(c) for c in contacts]
+    for contact in contacts:
+        contact.personal_data_checked = True
+        if contact.pk not in visible:
+            mask(contact)
+    return contacts
 
 
 # --- access export ----------------------------------------------------------------------
