@@ -14,3 +14,11 @@ class AccountsConfig(AppConfig):
         audit.audit_model(Account)
         audit.audit_model(Contact)
         audit.audit_model(Consent)
+        # De-duplication and global account families
+        from accounts.models import AccountPlan, FamilyConflict
+        from accounts.seed import seed_accounts
+        from glocal import seeding
+
+        seeding.register(seed_accounts)
+        audit.audit_model(AccountPlan)
+        audit.audit_model(FamilyConflict)

@@ -11,6 +11,8 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 for quota in ("API_THROTTLE_ANON", "API_THROTTLE_USER", "API_THROTTLE_UNIT"):
     os.environ.setdefault(quota, "100000/min")
 os.environ.setdefault("GLOCAL_VAR_DIR", tempfile.mkdtemp(prefix="glocal-test-"))
+# A few hundred demo accounts keep seed_demo (run by tests) quick; the demo seeds 5,000.
+os.environ.setdefault("GLOCAL_SEED_ACCOUNTS", "300")
 
 from glocal.settings import *  # noqa: E402,F403
 

@@ -231,3 +231,48 @@ def test_the_detection_task_runs_for_one_organisation(tenants, acme):
     result = tasks.detect_duplicates_and_conflicts.apply(args=[acme]).get()
     assert result == {"duplicates": 1, "conflicts": 1, "plans_moved": 0}
     assert tasks.detect_duplicates_and_conflicts.apply(args=[acme]).get()["duplicates"] == 0
+
+
+# --- dashboard ----------------------------------------------------------------------------
+
+
+def test_review_page_compares_side_by_side_and_merges(tenants, acme, client):
+    a = account(tenants.unit("fr"), "Fourth Coffee", "fourthcoffee.com", "FR", industry="Food")
+    b = account(tenants.unit("de"), "Fourth Coffee", "fourthcoffee.com", "FR")
+    dedup.detect_duplicates(acme)
+    candidate = pair(a, b)
+    client.force_login(tenants.user("emea-manager"))
+    page = client.get("/accounts/duplicates/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f'id="duplicate-{candidate.pk}"' in html and "Food" in html and "Merge, keep A" in html
+    client.force_login(tenants.user("emea-viewer"))
+    assert "Merge, keep A" not in client.get("/accounts/duplicates/").content.decode()
+    refused = client.post(f"/accounts/duplicates/{candidate.pk}/merge/", {"survivor": a.pk})
+    assert refused.status_code == 303 and Account.objects.filter(pk=b.pk).exists()
+    client.force_login(tenants.user("emea-manager"))
+    done = client.post(f"/accounts/duplicates/{candidate.pk}/merge/", {"survivor": "x"})
+    assert done.status_code == 303 and Account.objects.filter(pk=b.pk).exists()
+    done = client.post(f"/accounts/duplicates/{candidate.pk}/merge/", {"survivor": a.pk})
+    assert done.status_code == 303 and not Account.objects.filter(pk=b.pk).exists()
+    client.force_login(tenants.user("fr-admin"))
+    hidden = client.post(f"/accounts/duplicates/{candidate.pk}/dismiss/")
+    assert hidden.status_code == 404
+
+
+# --- seed ---------------------------------------------------------------------------------
+
+
+def test_the_seed_plants_families_and_duplicates_and_runs_once(tenants):
+    from random import Random
+
+    from accounts.seed import seed_accounts
+    from glocal.seeding import SeedContext
+
+    seed_accounts(SeedContext(rng=Random(7), password="x", log=lambda _m: None))
+    first = (Account.objects.count(), Contact.objects.count(), Consent.objects.count())
+    assert first[0] >= 300 and first[1] >= first[0]
+    assert Account.objects.filter(parent__isnull=False).values("owner_unit").distinct().count() > 1
+    assert DuplicateCandidate.objects.exclude(owner_unit__tier="LOCAL").exists()
+    seed_accounts(SeedContext(rng=Random(7), password="x", log=lambda _m: None))
+    assert (Account.objects.count(), Contact.objects.count(), Consent.objects.count()) == first

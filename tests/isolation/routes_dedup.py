@@ -149,4 +149,34 @@ PROBES = [
     ),
 ]
 
-__all__ = ["PAGE_DECIDE", "PAGE_LIST", "PROBES", "extend_ctx"]
+PROBES += [
+    # Dashboard
+    Probe(
+        "accounts/duplicates/",
+        lambda c: "/accounts/duplicates/",
+        PAGE_LIST,
+        marker=lambda c: f'id="duplicate-{c["duplicate"].pk}"',
+    ),
+    Probe(
+        "accounts/duplicates/<int:pk>/merge/",
+        lambda c: f"/accounts/duplicates/{c['duplicate'].pk}/merge/",
+        PAGE_DECIDE,
+        method="post",
+        data=lambda c: {"survivor": c["duplicate_keep"].pk},
+    ),
+    Probe(
+        "accounts/duplicates/<int:pk>/dismiss/",
+        lambda c: f"/accounts/duplicates/{c['duplicate'].pk}/dismiss/",
+        PAGE_DECIDE,
+        method="post",
+        data=lambda c: {"note": "matrix"},
+    ),
+    Probe(
+        "accounts/families/",
+        lambda c: "/accounts/families/",
+        PAGE_LIST,
+        marker=lambda c: f'data-id="plan-{c["plan"].pk}"',
+    ),
+]
+
+__all__ = ["PROBES", "extend_ctx"]
