@@ -22,3 +22,8 @@ class AccountsConfig(AppConfig):
         seeding.register(seed_accounts)
         audit.audit_model(AccountPlan)
         audit.audit_model(FamilyConflict)
+        # Engagement and hand-offs: importing declares the MQA threshold and SLA bounds.
+        from accounts import handoffs  # noqa: F401
+        from accounts.models.handoffs import Handoff
+
+        audit.audit_model(Handoff)

@@ -18,3 +18,38 @@ def detect_duplicates_and_conflicts(organization_id: int) -> dict[str, int]:
         "conflicts": families.detect_conflicts(organization_id),
         "plans_moved": families.sync_plan_owners(organization_id),
     }
+
+
+# --- Engagement scores and hand-offs ---------------------------------------------------
+
+
+@shared_task(name="accounts.tasks.recompute_engagement_scores", ignore_result=True)
+def recompute_engagement_scores(
+    unit_ids: list[int] | None = None, at: str | None = None, after_pk: int = 0
+) -> None:
+    """Rescore engagement below ``unit_ids`` (every organisation when None) in batches.
+
+    The scoring instant is fixed by the first run and handed to the re-queued batches, so
+    one recomputation scores every account as of the same moment (and reruns agree).
+    """
+    import datetime
+
+    from django.utils import timezone
+
+    from accounts import engagement
+    from glocal.models import OrgUnit
+
+    if unit_ids is None:
+        unit_ids = list(OrgUnit.objects.filter(parent__isnull=True).values_list("pk", flat=True))
+    when = datetime.datetime.fromisoformat(at) if at else timezone.now()
+    last = engagement.recompute(unit_ids, at=when, after_pk=after_pk)
+    if last is not None:
+        recompute_engagement_scores.delay(unit_ids, at=when.isoformat(), after_pk=last)
+
+
+@shared_task(name="accounts.tasks.flag_overdue_handoffs", ignore_result=True)
+def flag_overdue_handoffs() -> int:
+    """Flag hand-offs past their SLA; each is flagged (and its owner notified) once."""
+    from accounts import handoffs
+
+    return handoffs.flag_overdue()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import views_dedup
+from accounts import views_dedup, views_handoffs
 
 app_name = "accounts"
 
@@ -9,4 +9,6 @@ urlpatterns: list = [
     path("duplicates/<int:pk>/merge/", views_dedup.duplicate_merge, name="duplicate-merge"),
     path("duplicates/<int:pk>/dismiss/", views_dedup.duplicate_dismiss, name="duplicate-dismiss"),
     path("families/", views_dedup.family_overview, name="families"),
+    path("handoffs/", views_handoffs.handoff_inbox, name="handoffs"),
+    path("handoffs/<int:pk>/decide/", views_handoffs.handoff_decide, name="handoff-decide"),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 from celery.signals import worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "glocal.settings")
@@ -44,6 +45,16 @@ app.conf.beat_schedule = {
         "task": "governance.tasks.send_ritual_reminders",
         "schedule": float(os.environ.get("RITUALS_REMINDER_INTERVAL", "60")),
         "options": {"expires": 300},
+    },
+    # Accounts: engagement decays without new events, so rescore daily; flag hand-offs
+    # past their SLA every HANDOFF_BEAT_INTERVAL seconds.
+    "accounts-engagement-daily": {
+        "task": "accounts.tasks.recompute_engagement_scores",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    "accounts-handoffs-overdue": {
+        "task": "accounts.tasks.flag_overdue_handoffs",
+        "schedule": float(os.environ.get("HANDOFF_BEAT_INTERVAL", "900")),
     },
 }
 

@@ -3,7 +3,9 @@
 from accounts.models.accounts import Account, BuyingRole, EmployeeBand, Lifecycle, Tier
 from accounts.models.contacts import Channel, Consent, Contact
 from accounts.models.dedup import DuplicateCandidate
+from accounts.models.engagement import EngagementEvent, EventKind
 from accounts.models.families import AccountPlan, FamilyConflict
+from accounts.models.handoffs import Handoff, HandoffStatus
 from accounts.models.imports import ImportJob
 from accounts.models.privacy import ErasureLog
 
@@ -16,8 +18,12 @@ __all__ = [
     "Contact",
     "DuplicateCandidate",
     "EmployeeBand",
+    "EngagementEvent",
     "ErasureLog",
+    "EventKind",
     "FamilyConflict",
+    "Handoff",
+    "HandoffStatus",
     "ImportJob",
     "Lifecycle",
     "Tier",
