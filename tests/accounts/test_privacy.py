@@ -48,9 +48,9 @@ def rows_mentioning(text: str) -> list[str]:
     for model in apps.get_models():
         lookups = models.Q()
         for field in model._meta.concrete_fields:
-            if isinstance(field, models.CharField | models.TextField | models.EmailField):
-                lookups |= models.Q(**{f"{field.attname}__icontains": text})
-            elif isinstance(field, models.JSONField):
+            if isinstance(
+                field, models.CharField | models.TextField | models.EmailField | models.JSONField
+            ):
                 lookups |= models.Q(**{f"{field.attname}__icontains": text})
         if lookups and model._base_manager.filter(lookups).exists():
             found.append(model._meta.label)
