@@ -9,6 +9,8 @@
   it, so two concurrent rescorings cannot both open one.
 * Threshold and SLA are bounds (tighten, never loosen): the organisation's root sets
   them; a region may raise the threshold or shorten the SLA, never the reverse.
+* The sales owner is the user configured for the account's unit or its nearest
+  ancestor (``SalesOwner``, set by unit admins), else the unit's manager.
 * Overdue hand-offs are flagged once by beat, and the owner is notified once.
 """
 
@@ -25,7 +27,7 @@ from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
-from accounts.models.handoffs import Handoff, HandoffStatus
+from accounts.models.handoffs import Handoff, HandoffStatus, SalesOwner
 from glocal import changes
 from glocal.layering import bounds
 from glocal.models import Membership, OrgUnit
@@ -63,9 +65,19 @@ def _chain(unit: OrgUnit) -> list[OrgUnit]:
 
 
 def default_sales_owner(unit: OrgUnit) -> Any:
-    """The account unit's manager (lowest id, for determinism), else the nearest
-    ancestor's; admins stand in for managers. None when nobody manages the branch."""
+    """The sales owner configured for the unit or its nearest ancestor (``SalesOwner``);
+    else the unit's manager (lowest id, for determinism), else the nearest ancestor's;
+    admins stand in for managers. None when nobody manages the branch."""
     chain = _chain(unit)
+    configured = {
+        row.owner_unit_id: row.user
+        for row in SalesOwner.objects.unrestricted()
+        .filter(owner_unit__in=chain, user__is_active=True)
+        .select_related("user")
+    }
+    for node in chain:
+        if node.pk in configured:
+            return configured[node.pk]
     rows = Membership.objects.filter(
         unit__in=chain,
         unit__is_active=True,

@@ -247,6 +247,14 @@ STAFF_PERMISSIONS = [
     ("governance", "change_actionitem"),
     ("governance", "delete_actionitem"),
     ("governance", "view_ritualreminder"),
+    # Engagement events and hand-offs: read-only in the admin (services decide);
+    # sales owners are configuration of the unit.
+    ("accounts", "view_engagementevent"),
+    ("accounts", "view_handoff"),
+    ("accounts", "view_salesowner"),
+    ("accounts", "add_salesowner"),
+    ("accounts", "change_salesowner"),
+    ("accounts", "delete_salesowner"),
 ]
 STAFF_GROUP = "unit-admins-staff"
 

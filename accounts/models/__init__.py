@@ -5,7 +5,7 @@ from accounts.models.contacts import Channel, Consent, Contact
 from accounts.models.dedup import DuplicateCandidate
 from accounts.models.engagement import EngagementEvent, EventKind
 from accounts.models.families import AccountPlan, FamilyConflict
-from accounts.models.handoffs import Handoff, HandoffStatus
+from accounts.models.handoffs import Handoff, HandoffStatus, SalesOwner
 from accounts.models.imports import ImportJob
 from accounts.models.privacy import ErasureLog
 
@@ -26,5 +26,6 @@ __all__ = [
     "HandoffStatus",
     "ImportJob",
     "Lifecycle",
+    "SalesOwner",
     "Tier",
 ]

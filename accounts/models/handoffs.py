@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from glocal.tenancy import TenantOwnedModel, TenantQuerySet
+from glocal.tenancy import ConfigQuerySet, TenantOwnedModel, TenantQuerySet
 
 
 class HandoffStatus(models.TextChoices):
@@ -76,3 +77,45 @@ class Handoff(TenantOwnedModel):
     @property
     def is_open(self) -> bool:
         return self.status == HandoffStatus.PENDING
+
+
+class SalesOwner(TenantOwnedModel):
+    """Who receives the hand-offs of a unit's accounts (and of its subtree), instead of
+    the unit's manager. Configured by unit admins; the nearest unit's choice wins."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+        verbose_name=_("sales owner"),
+    )  # fmt: skip
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = ConfigQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["owner_unit", "id"]
+        verbose_name = _("sales owner")
+        verbose_name_plural = _("sales owners")
+        constraints = [
+            models.UniqueConstraint(fields=["owner_unit"], name="sales_owner_one_per_unit")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner_unit} → {self.user}"
+
+    def clean(self) -> None:
+        # The owner must be able to see the hand-offs they receive: a member of the unit
+        # or of one of its ancestors (visibility runs down the tree, never sideways).
+        if not (self.owner_unit_id and self.user_id):
+            return
+        from glocal.models import Membership
+
+        chain, unit = [], self.owner_unit
+        while unit is not None:
+            chain.append(unit.pk)
+            unit = unit.parent
+        if not Membership.objects.filter(
+            user_id=self.user_id, unit_id__in=chain, unit__is_active=True
+        ).exists():
+            raise ValidationError(
+                {"user": _("Choose a member of this unit or of a unit above it.")}
+            )

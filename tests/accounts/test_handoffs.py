@@ -11,7 +11,7 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from accounts import engagement, handoffs
-from accounts.models import Account, Handoff, HandoffStatus
+from accounts.models import Account, Handoff, HandoffStatus, SalesOwner
 from accounts.tasks import flag_overdue_handoffs
 from glocal.layering.models import Bound
 from governance.models import AuditEntry, Notification
@@ -188,3 +188,25 @@ def test_dashboard_inbox_ignores_bad_filters_and_hides_other_units(client, accou
     assert f'data-handoff="{handoff.pk}"' not in page.content.decode()
     refused = client.post(f"/accounts/handoffs/{handoff.pk}/decide/", {"decision": "accept"})
     assert refused.status_code == 404
+
+
+# --- Configured sales owners ------------------------------------------------------------
+
+
+def test_a_configured_sales_owner_wins_nearest_unit_first(account, tenants):
+    fr = tenants.unit("fr")
+    SalesOwner.objects.create(owner_unit=fr.parent, user=tenants.user("emea-manager"))
+    assert handoffs.default_sales_owner(fr) == tenants.user("emea-manager")
+    SalesOwner.objects.create(owner_unit=fr, user=tenants.user("fr-marketer"))
+    meetings(account, 3)
+    handoff = Handoff.objects.get()
+    assert handoff.sales_owner == tenants.user("fr-marketer")
+    assert handoffs.accept(handoff, tenants.user("fr-marketer")).status == "accepted"
+
+
+def test_a_sales_owner_must_see_the_units_handoffs(tenants):
+    owner = SalesOwner(owner_unit=tenants.unit("fr"), user=tenants.user("de-manager"))
+    with pytest.raises(ValidationError) as exc:
+        owner.full_clean()
+    assert "user" in exc.value.message_dict
+    SalesOwner(owner_unit=tenants.unit("fr"), user=tenants.user("emea-viewer")).full_clean()

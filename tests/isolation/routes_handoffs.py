@@ -4,16 +4,29 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from accounts.models import Account, EngagementEvent, Handoff
+from accounts.models import Account, EngagementEvent, Handoff, SalesOwner
 from tests.isolation.outcomes import (
     BAD,
     CREATED,
+    DENIED,
     LOGIN,
     NOT_FOUND,
     UNAUTHENTICATED,
     Outcome,
 )
-from tests.isolation.routes import API_LIST, API_READ, PAGE_LIST, Probe, each
+from tests.isolation.routes import (
+    ADMIN_404,
+    ADMIN_LIST,
+    ADMIN_READ,
+    ALL_STAFF,
+    API_LIST,
+    API_READ,
+    PAGE_LIST,
+    STAFF_FORBIDDEN,
+    Probe,
+    admin_model_probes,
+    each,
+)
 
 SEE_OTHER = Outcome("redirect", (303,))
 API_CREATE_AT_FR = each(CREATED, BAD, CREATED, CREATED, BAD, UNAUTHENTICATED)
@@ -30,6 +43,7 @@ def extend_ctx(ctx) -> None:
     ctx["handoff"] = Handoff.objects.create(
         owner_unit=fr, account=account, sla_due_at=now, score=60, threshold=50
     )
+    ctx["sales_owner"] = SalesOwner.objects.create(owner_unit=fr, user=ctx["fr_viewer"])
 
 
 PROBES = [
@@ -101,5 +115,38 @@ PROBES = [
         each(SEE_OTHER, NOT_FOUND, SEE_OTHER, SEE_OTHER, NOT_FOUND, LOGIN),
         method="post",
         data=lambda c: {"decision": "accept"},
+    ),
+]
+
+# Read-only admin pages: nobody edits events or hand-offs by hand; outsiders get a 404.
+READ_ONLY_PERMS = each(DENIED, NOT_FOUND, DENIED, DENIED, NOT_FOUND, LOGIN)
+
+PROBES += [
+    *admin_model_probes(
+        "accounts/engagementevent",
+        "engagement_event",
+        changelist=ADMIN_LIST,
+        add=STAFF_FORBIDDEN,
+        change=ADMIN_READ,
+        delete=STAFF_FORBIDDEN,
+        guarded=READ_ONLY_PERMS,
+    ),
+    *admin_model_probes(
+        "accounts/handoff",
+        "handoff",
+        changelist=ADMIN_LIST,
+        add=STAFF_FORBIDDEN,
+        change=ADMIN_READ,
+        delete=STAFF_FORBIDDEN,
+        guarded=READ_ONLY_PERMS,
+    ),
+    *admin_model_probes(
+        "accounts/salesowner",
+        "sales_owner",
+        changelist=ADMIN_LIST,
+        add=ALL_STAFF,
+        change=ADMIN_READ,
+        delete=ADMIN_READ,
+        guarded=ADMIN_404,
     ),
 ]

@@ -1,0 +1,3 @@
+"""Admin for the accounts app; each concern registers its models from its own module."""
+
+from accounts import admin_handoffs  # noqa: F401  (registers the hand-off admins)
