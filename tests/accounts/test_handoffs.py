@@ -210,3 +210,29 @@ def test_a_sales_owner_must_see_the_units_handoffs(tenants):
         owner.full_clean()
     assert "user" in exc.value.message_dict
     SalesOwner(owner_unit=tenants.unit("fr"), user=tenants.user("emea-viewer")).full_clean()
+
+
+def test_list_endpoints_do_not_query_per_row(api, tenants):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    fr = tenants.unit("fr")
+    client = api("fr-manager")
+
+    def count(path: str) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(path).status_code == 200
+        return len(queries)
+
+    def add(n: int) -> None:
+        for _ in range(n):
+            account = Account.objects.create(owner_unit=fr, name=f"Co {next(_ids)}")
+            meetings(account, 3)
+
+    add(1)
+    # Warm up: first requests also fill per-process caches (token, content types).
+    count("/api/v1/handoffs/")
+    count("/api/v1/engagement-events/")
+    few = (count("/api/v1/handoffs/"), count("/api/v1/engagement-events/"))
+    add(4)
+    assert (count("/api/v1/handoffs/"), count("/api/v1/engagement-events/")) == few
