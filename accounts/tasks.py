@@ -53,3 +53,14 @@ def flag_overdue_handoffs() -> int:
     from accounts import handoffs
 
     return handoffs.flag_overdue()
+
+
+# --- Imports -------------------------------------------------------------------------
+
+
+@shared_task(name="accounts.tasks.run_import", ignore_result=True, acks_late=True)
+def run_import(job_id: int) -> None:
+    """Run one queued import job; a second delivery finds it claimed and does nothing."""
+    from accounts import imports
+
+    imports.run_job(job_id)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import views_dedup, views_handoffs
+from accounts import views_dedup, views_handoffs, views_imports
 
 app_name = "accounts"
 
@@ -11,4 +11,9 @@ urlpatterns: list = [
     path("families/", views_dedup.family_overview, name="families"),
     path("handoffs/", views_handoffs.handoff_inbox, name="handoffs"),
     path("handoffs/<int:pk>/decide/", views_handoffs.handoff_decide, name="handoff-decide"),
+    path("imports/", views_imports.import_list, name="imports"),
+    path("imports/<int:pk>/", views_imports.import_mapping, name="import-mapping"),
+    path("imports/<int:pk>/progress/", views_imports.import_progress, name="import-progress"),
+    path("imports/<int:pk>/status.json", views_imports.import_status, name="import-status"),
+    path("imports/<int:pk>/errors.csv", views_imports.import_errors, name="import-errors"),
 ]

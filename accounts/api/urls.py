@@ -1,17 +1,25 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from accounts.api.bulk import BulkAccountsView
 from accounts.api.dedup import (
     AccountPlanViewSet,
     DuplicateCandidateViewSet,
     FamilyConflictViewSet,
 )
 from accounts.api.handoffs import EngagementEventViewSet, HandoffViewSet
+from accounts.api.imports import ImportJobViewSet
 
 router = SimpleRouter()
+router.register("account-imports", ImportJobViewSet, basename="account-import")
 router.register("engagement-events", EngagementEventViewSet, basename="engagement-event")
 router.register("handoffs", HandoffViewSet, basename="handoff")
 router.register("duplicates", DuplicateCandidateViewSet, basename="duplicate")
 router.register("account-plans", AccountPlanViewSet, basename="accountplan")
 router.register("family-conflicts", FamilyConflictViewSet, basename="familyconflict")
 
-urlpatterns = router.urls
+# Before the router: its accounts/<pk>/ route would otherwise swallow accounts/bulk/.
+urlpatterns = [
+    path("accounts/bulk/", BulkAccountsView.as_view(), name="accounts-bulk"),
+    *router.urls,
+]
