@@ -27,3 +27,12 @@ class AccountsConfig(AppConfig):
         from accounts.models.handoffs import Handoff
 
         audit.audit_model(Handoff)
+        # ICP, fit scores and selection
+        from django.db.models.signals import post_delete, post_save
+
+        from accounts import scoring, selection
+        from glocal.layering.models import Bound
+
+        selection.register_handlers()
+        post_save.connect(scoring.on_bound_change, sender=Bound, dispatch_uid="accounts-icp-save")
+        post_delete.connect(scoring.on_bound_change, sender=Bound, dispatch_uid="accounts-icp-del")

@@ -64,3 +64,16 @@ def run_import(job_id: int) -> None:
     from accounts import imports
 
     imports.run_job(job_id)
+
+
+# --- Fit scores (ICP) ----------------------------------------------------------------
+
+
+@shared_task(name="accounts.tasks.recompute_fit_scores", ignore_result=True)
+def recompute_fit_scores(unit_ids: list[int], after_pk: int = 0) -> None:
+    """Rescore the accounts below ``unit_ids`` in bounded batches, re-queueing itself."""
+    from accounts import scoring
+
+    last = scoring.recompute(unit_ids, after_pk=after_pk)
+    if last is not None:
+        recompute_fit_scores.delay(unit_ids, after_pk=last)

@@ -1,10 +1,14 @@
 from django.urls import path
 
-from accounts import views_dedup, views_handoffs, views_imports
+from accounts import views, views_dedup, views_handoffs, views_imports
 
 app_name = "accounts"
 
 urlpatterns: list = [
+    path("", views.account_list, name="list"),
+    path("board/", views.selection_board, name="board"),
+    path("<int:pk>/", views.account_detail, name="account"),
+    path("<int:pk>/move/", views.account_move, name="move"),
     path("duplicates/", views_dedup.duplicate_review, name="duplicates"),
     path("duplicates/<int:pk>/merge/", views_dedup.duplicate_merge, name="duplicate-merge"),
     path("duplicates/<int:pk>/dismiss/", views_dedup.duplicate_dismiss, name="duplicate-dismiss"),

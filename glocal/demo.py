@@ -247,6 +247,19 @@ STAFF_PERMISSIONS = [
     ("governance", "change_actionitem"),
     ("governance", "delete_actionitem"),
     ("governance", "view_ritualreminder"),
+    # Target accounts, contacts and consents (lifecycle moves stay with the services).
+    ("accounts", "view_account"),
+    ("accounts", "add_account"),
+    ("accounts", "change_account"),
+    ("accounts", "delete_account"),
+    ("accounts", "view_contact"),
+    ("accounts", "add_contact"),
+    ("accounts", "change_contact"),
+    ("accounts", "delete_contact"),
+    ("accounts", "view_consent"),
+    ("accounts", "add_consent"),
+    ("accounts", "change_consent"),
+    ("accounts", "delete_consent"),
     # Engagement events and hand-offs: read-only in the admin (services decide);
     # sales owners are configuration of the unit.
     ("accounts", "view_engagementevent"),

@@ -242,6 +242,7 @@ SPECTACULAR_SETTINGS = {
         "RaciLettersEnum": "governance.models.raci.Letters",
         "ApprovalStatusEnum": "governance.models.approvals.ApprovalRequest.Status",
         "RitualOccurrenceStatusEnum": "governance.models.rituals.RitualOccurrence.Status",
+        "AccountTierEnum": "accounts.models.accounts.Tier",
         "ImportJobKindEnum": "accounts.models.imports.ImportJob.Kind",
         "EngagementEventKindEnum": "accounts.models.engagement.EventKind",
         **{

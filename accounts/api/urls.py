@@ -9,8 +9,12 @@ from accounts.api.dedup import (
 )
 from accounts.api.handoffs import EngagementEventViewSet, HandoffViewSet
 from accounts.api.imports import ImportJobViewSet
+from accounts.api.views import AccountViewSet, ConsentViewSet, ContactViewSet
 
 router = SimpleRouter()
+router.register("accounts", AccountViewSet, basename="account")
+router.register("contacts", ContactViewSet, basename="contact")
+router.register("consents", ConsentViewSet, basename="consent")
 router.register("account-imports", ImportJobViewSet, basename="account-import")
 router.register("engagement-events", EngagementEventViewSet, basename="engagement-event")
 router.register("handoffs", HandoffViewSet, basename="handoff")
