@@ -31,6 +31,7 @@ PERSONAL_FIELDS = ("first_name", "last_name", "email", "phone", "job_title")
 MASK = "•••"
 #: Residency zones whose personal data only members of units in that zone may see.
 RESTRICTED_ZONES = {ResidencyZone.CN}
+PURGE_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -180,7 +181,7 @@ def retention_cutoff(now: datetime.datetime | None = None) -> datetime.datetime:
     return (now or timezone.now()) - datetime.timedelta(days=days)
 
 
-def purge_expired(now: datetime.datetime | None = None, limit: int = 500) -> int:
+def purge_expired(now: datetime.datetime | None = None, limit: int = PURGE_BATCH) -> int:
     """Erase contacts untouched for the retention period on accounts no longer pursued."""
     stale = Contact.objects.filter(
         erased_at__isnull=True,

@@ -77,3 +77,17 @@ def recompute_fit_scores(unit_ids: list[int], after_pk: int = 0) -> None:
     last = scoring.recompute(unit_ids, after_pk=after_pk)
     if last is not None:
         recompute_fit_scores.delay(unit_ids, after_pk=last)
+
+
+# --- Privacy ----------------------------------------------------------------------------
+
+
+@shared_task(name="accounts.tasks.purge_expired_contacts", ignore_result=True)
+def purge_expired_contacts() -> int:
+    """Erase contacts past the retention period; bounded batches, re-queued while busy."""
+    from accounts import privacy
+
+    erased = privacy.purge_expired()
+    if erased >= privacy.PURGE_BATCH:
+        purge_expired_contacts.delay()
+    return erased

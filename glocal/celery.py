@@ -56,6 +56,10 @@ app.conf.beat_schedule = {
         "task": "accounts.tasks.flag_overdue_handoffs",
         "schedule": float(os.environ.get("HANDOFF_BEAT_INTERVAL", "900")),
     },
+    "accounts-retention-purge": {
+        "task": "accounts.tasks.purge_expired_contacts",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }
 
 

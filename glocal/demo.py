@@ -206,6 +206,7 @@ ORGANIZATIONS = [
 
 #: Model permissions for staff unit admins; rows are still filtered by restrict().
 STAFF_PERMISSIONS = [
+    ("accounts", "view_erasurelog"),
     # RACI (edited by unit admins of the scope) and the read-only approval workflow rows.
     ("governance", "view_racirule"),
     ("governance", "add_racirule"),

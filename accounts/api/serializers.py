@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from accounts import selection
+from accounts.api.privacy import ProtectedContactMixin, ProtectedListSerializer
 from accounts.models import Account, Consent, Contact
 from glocal.api.base import (
     RestrictedPrimaryKeyRelatedField,
@@ -106,12 +107,13 @@ class SelectionPendingSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
-class ContactSerializer(ValidatedModelSerializer):
+class ContactSerializer(ProtectedContactMixin, ValidatedModelSerializer):
     account = RestrictedPrimaryKeyRelatedField(queryset=Account.objects, action="change")
     owner_unit = serializers.PrimaryKeyRelatedField(read_only=True)
 
     class Meta:
         model = Contact
+        list_serializer_class = ProtectedListSerializer
         fields = [
             "id",
             "account",
@@ -126,6 +128,7 @@ class ContactSerializer(ValidatedModelSerializer):
             "country",
             "residency_zone",
             "do_not_contact",
+            "personal_data_masked",
             "created_at",
             "updated_at",
         ]

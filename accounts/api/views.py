@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from django.db import transaction
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import status
+from rest_framework import exceptions, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts import scoring, selection
+from accounts import privacy, scoring, selection
 from accounts.api.filters import AccountFilterSet, ConsentFilterSet, ContactFilterSet
+from accounts.api.privacy import DataSubjectActionsMixin
 from accounts.api.serializers import (
     AccountSerializer,
     ConsentSerializer,
@@ -110,13 +111,26 @@ class AccountViewSet(TenantViewSet):
         return self._reply(account)
 
 
-class ContactViewSet(TenantViewSet):
-    """Contacts of your units' accounts."""
+class ContactViewSet(DataSubjectActionsMixin, TenantViewSet):
+    """Contacts of your units' accounts; personal data stays within its residency zone."""
 
     queryset = Contact.objects.select_related("owner_unit", "account")
     serializer_class = ContactSerializer
     filterset_class = ContactFilterSet
     ordering_fields = ["last_name", "updated_at"]
+    restrict_actions = {"export": "view", "erase": "view"}
+
+    def perform_update(self, serializer) -> None:
+        if not privacy.visible_personal_data(self.request.user, [serializer.instance]):
+            raise exceptions.PermissionDenied(
+                "This person's data must stay in its residency zone; you may not edit it."
+            )
+        super().perform_update(serializer)
+
+    def perform_destroy(self, instance) -> None:
+        if not privacy.visible_personal_data(self.request.user, [instance]):
+            raise exceptions.PermissionDenied("This person's data must stay in its residency zone.")
+        super().perform_destroy(instance)
 
 
 class ConsentViewSet(TenantViewSet):
