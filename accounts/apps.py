@@ -14,7 +14,8 @@ class AccountsConfig(AppConfig):
         audit.audit_model(Account)
         audit.audit_model(Contact)
         audit.audit_model(Consent)
-        # De-duplication and global account families
+        # De-duplication and global account families (importing registers the admin pages)
+        from accounts import admin_dedup  # noqa: F401
         from accounts.models import AccountPlan, FamilyConflict
         from accounts.seed import seed_accounts
         from glocal import seeding

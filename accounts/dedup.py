@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 import difflib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -41,6 +41,11 @@ WINDOW = 15
 #: A domain shared by more accounts than this is generic (a mail provider, a
 #: marketplace) and says nothing about identity.
 MAX_DOMAIN_GROUP = 50
+#: A word in more than this share of the organisation's names (and more than
+#: ``COMMON_WORD_MIN`` of them) is common — a sector, "group", "international" — and
+#: does not tell two companies apart.
+COMMON_WORD_SHARE = 0.002
+COMMON_WORD_MIN = 20
 
 
 @dataclass(frozen=True)
@@ -74,13 +79,20 @@ def _similarity(a: str, b: str) -> float:
     return matcher.ratio()
 
 
-def score_pair(a: Row, b: Row) -> Match | None:
-    """Whether two accounts look like one company, how strongly, and why."""
+def score_pair(a: Row, b: Row, rare_a: str = "", rare_b: str = "") -> Match | None:
+    """Whether two accounts look like one company, how strongly, and why.
+
+    ``rare_a``/``rare_b`` are the names without the organisation's common words
+    ("systems", "logistics" ...): "Kalo Systems" and "Kalu Systems" share most letters
+    yet are two companies, so when both names keep a distinctive part, it must match too.
+    """
     if a.parent_id == b.id or b.parent_id == a.id:
         return None  # a parent and its subsidiary are a family, not a duplicate
     same_country = bool(a.country) and a.country == b.country
     compatible_country = not a.country or not b.country or a.country == b.country
     sim = _similarity(a.name_key, b.name_key)
+    if sim and rare_a and rare_b and (rare_a, rare_b) != (a.name_key, b.name_key):
+        sim = min(sim, _similarity(rare_a, rare_b))
     name_match = sim >= NAME_THRESHOLD
     reasons: list[str] = []
     if a.domain and a.domain == b.domain:
@@ -141,11 +153,23 @@ def _pairs_in(block: list[Row]) -> Iterable[tuple[Row, Row]]:
             yield a, b
 
 
+def distinctive_names(rows: list[Row]) -> dict[int, str]:
+    """Each name without the words common in this organisation's accounts."""
+    frequency: Counter[str] = Counter()
+    for row in rows:
+        frequency.update(set(row.name_key.split()))
+    limit = max(COMMON_WORD_MIN, len(rows) * COMMON_WORD_SHARE)
+    common = {word for word, n in frequency.items() if n > limit}
+    return {row.id: " ".join(w for w in row.name_key.split() if w not in common) for row in rows}
+
+
 def candidate_pairs(rows: Iterable[Row]) -> dict[tuple[int, int], Match]:
     """Candidate duplicate pairs ``(smaller id, larger id) → Match`` among ``rows``."""
+    rows = list(rows)
+    rare = distinctive_names(rows)
     found: dict[tuple[int, int], Match] = {}
     seen: set[tuple[int, int]] = set()
-    for block in _blocks(list(rows)):
+    for block in _blocks(rows):
         for a, b in _pairs_in(block):
             if a.id == b.id:
                 continue
@@ -153,7 +177,7 @@ def candidate_pairs(rows: Iterable[Row]) -> dict[tuple[int, int], Match]:
             if key in seen:
                 continue
             seen.add(key)
-            match = score_pair(a, b)
+            match = score_pair(a, b, rare[a.id], rare[b.id])
             if match is not None:
                 found[key] = match
     return found

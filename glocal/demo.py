@@ -248,6 +248,12 @@ STAFF_PERMISSIONS = [
     ("governance", "change_actionitem"),
     ("governance", "delete_actionitem"),
     ("governance", "view_ritualreminder"),
+    # Duplicate review, family plans and conflicts (decisions stay with the services).
+    ("accounts", "view_duplicatecandidate"),
+    ("accounts", "view_accountplan"),
+    ("accounts", "change_accountplan"),
+    ("accounts", "delete_accountplan"),
+    ("accounts", "view_familyconflict"),
     # Target accounts, contacts and consents (lifecycle moves stay with the services).
     ("accounts", "view_account"),
     ("accounts", "add_account"),

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from accounts.models import Account, AccountPlan, DuplicateCandidate, FamilyConflict
 from tests.isolation.outcomes import (
+    ADMIN_HIDDEN,
     BAD,
     BLIND,
     CREATED,
+    DENIED,
     LOGIN,
     NOT_FOUND,
     OK,
@@ -20,11 +22,16 @@ from tests.isolation.outcomes import (
     Outcome,
 )
 from tests.isolation.routes import (
+    ADMIN_404,
+    ADMIN_LIST,
+    ADMIN_READ,
     API_DELETE,
     API_LIST,
     API_READ,
     PAGE_LIST,
+    STAFF_FORBIDDEN,
     Probe,
+    admin_model_probes,
     each,
 )
 
@@ -176,6 +183,42 @@ PROBES += [
         lambda c: "/accounts/families/",
         PAGE_LIST,
         marker=lambda c: f'data-id="plan-{c["plan"].pk}"',
+    ),
+]
+
+READ_ONLY = each(DENIED, NOT_FOUND, DENIED, DENIED, NOT_FOUND, LOGIN)
+EMEA_ADMIN_LIST = each(BLIND, BLIND, SEES, SEES, BLIND, LOGIN)
+EMEA_ADMIN_READ = each(ADMIN_HIDDEN, ADMIN_HIDDEN, OK, OK, ADMIN_HIDDEN, LOGIN)
+EMEA_GUARDED = each(NOT_FOUND, NOT_FOUND, DENIED, DENIED, NOT_FOUND, LOGIN)
+
+PROBES += [
+    # Admin
+    *admin_model_probes(
+        "accounts/duplicatecandidate",
+        "duplicate",
+        changelist=ADMIN_LIST,
+        add=STAFF_FORBIDDEN,
+        change=ADMIN_READ,
+        delete=STAFF_FORBIDDEN,
+        guarded=READ_ONLY,
+    ),
+    *admin_model_probes(
+        "accounts/accountplan",
+        "plan",
+        changelist=ADMIN_LIST,
+        add=STAFF_FORBIDDEN,
+        change=ADMIN_READ,
+        delete=ADMIN_READ,
+        guarded=ADMIN_404,
+    ),
+    *admin_model_probes(
+        "accounts/familyconflict",
+        "conflict",
+        changelist=EMEA_ADMIN_LIST,
+        add=STAFF_FORBIDDEN,
+        change=EMEA_ADMIN_READ,
+        delete=STAFF_FORBIDDEN,
+        guarded=EMEA_GUARDED,
     ),
 ]
 
