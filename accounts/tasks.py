@@ -91,3 +91,14 @@ def purge_expired_contacts() -> int:
     if erased >= privacy.PURGE_BATCH:
         purge_expired_contacts.delay()
     return erased
+
+
+@shared_task(name="accounts.tasks.detect_duplicates_everywhere", ignore_result=True)
+def detect_duplicates_everywhere() -> int:
+    """Nightly: queue one detection per organisation (each run is idempotent)."""
+    from glocal.models import Organization
+
+    ids = list(Organization.objects.values_list("pk", flat=True))
+    for organization_id in ids:
+        detect_duplicates_and_conflicts.delay(organization_id)
+    return len(ids)

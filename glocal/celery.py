@@ -60,6 +60,10 @@ app.conf.beat_schedule = {
         "task": "accounts.tasks.purge_expired_contacts",
         "schedule": crontab(hour=3, minute=15),
     },
+    "accounts-duplicates-nightly": {
+        "task": "accounts.tasks.detect_duplicates_everywhere",
+        "schedule": crontab(hour=1, minute=45),
+    },
 }
 
 

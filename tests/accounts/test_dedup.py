@@ -276,3 +276,15 @@ def test_the_seed_plants_families_and_duplicates_and_runs_once(tenants):
     assert DuplicateCandidate.objects.exclude(owner_unit__tier="LOCAL").exists()
     seed_accounts(SeedContext(rng=Random(7), password="x", log=lambda _m: None))
     assert (Account.objects.count(), Contact.objects.count(), Consent.objects.count()) == first
+
+
+def test_the_nightly_task_queues_one_detection_per_organisation(db, monkeypatch):
+    from accounts import tasks
+    from glocal.celery import app
+    from glocal.models import Organization
+
+    queued = []
+    monkeypatch.setattr(tasks.detect_duplicates_and_conflicts, "delay", queued.append)
+    assert tasks.detect_duplicates_everywhere() == Organization.objects.count()
+    assert sorted(queued) == sorted(Organization.objects.values_list("pk", flat=True))
+    assert "accounts-duplicates-nightly" in app.conf.beat_schedule
