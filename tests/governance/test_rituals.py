@@ -303,11 +303,8 @@ def stale_in_fr(tenants):
 
 
 def pending_approval(tenants, unit_code: str, title: str = "Launch the FR campaign"):
-    """A pending approval request owned by ``unit_code`` (skips when approvals are absent)."""
-    try:
-        ApprovalRequest = apps.get_model("governance", "ApprovalRequest")
-    except LookupError:
-        pytest.skip("governance.ApprovalRequest is not installed in this build")
+    """A pending approval request owned by ``unit_code``."""
+    ApprovalRequest = apps.get_model("governance", "ApprovalRequest")
     unit = tenants.unit(unit_code)
     activity = ApprovalRequest._meta.get_field("activity").choices[0][0]
     return ApprovalRequest.objects.create(
