@@ -42,10 +42,12 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import DatabaseError, connections, router, transaction
 from django.db.models import Q
+from django.db.models.base import ModelState
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from accounts import normalise
+from accounts import icp, normalise, scoring
 from accounts.enrichment import Provider, default_providers
 from accounts.models import Account, Contact, EmployeeBand, ImportJob
 from glocal import changes
@@ -309,7 +311,7 @@ def clean_values(values: dict[str, Any]) -> dict[str, Any]:
         if value in (None, ""):
             continue
         if name in {"domain", "account_domain"}:
-            value = _registrable(value) or value
+            value = normalise.registrable_domain(value) or value
         elif name == "country":
             value = normalise.country_code(value) or value
         elif name == "phone":
@@ -364,6 +366,7 @@ ACCOUNT_WRITABLE = [
 ]  # fmt: skip
 UPDATE_COLUMNS = ["parent_id" if f == "parent" else f for f in ACCOUNT_WRITABLE] + [
     "name_key",
+    "fit_score",
     "updated_at",
 ]
 
@@ -372,20 +375,62 @@ FK_CHECKED_BY_CALLER = {"owner_unit", "parent", "lifecycle_changed_by"}
 #: Checked on every row even when the row does not set them (a new row must have a name).
 ALWAYS_CHECKED = {"name", "domain", "country", "tier", "employee_band"}
 ACCOUNT_FIELD_NAMES = frozenset(f.name for f in Account._meta.concrete_fields)
-# A bulk request meets the same domains and names several times (key, lookup, clean).
-_registrable = functools.lru_cache(maxsize=65_536)(normalise.registrable_domain)
-_company_key = functools.lru_cache(maxsize=65_536)(normalise.company_key)
-_TEMPLATE: list[Account] = []
+ACCOUNT_FIELDS = {f.name: f for f in Account._meta.concrete_fields if not f.generated}
+_TEMPLATE: dict[str, Any] = {}
 
 
 def _new_account(unit: OrgUnit) -> Account:
-    """A blank account; copying a template is several times cheaper than ``__init__``."""
+    """A blank account, built from a template's field values (``__init__`` and
+    ``copy.copy`` each cost more than the validation of the row)."""
     if not _TEMPLATE:
-        _TEMPLATE.append(Account())
-    account = copy.copy(_TEMPLATE[0])
+        _TEMPLATE.update((k, v) for k, v in Account().__dict__.items() if k != "_state")
+    account = Account.__new__(Account)
+    account.__dict__.update(_TEMPLATE)
+    account._state = ModelState()
     account.tags, account.crm_ids = [], {}  # never share mutable defaults
     account.owner_unit = unit
     return account
+
+
+@functools.lru_cache(maxsize=65_536)
+def _clean_value(name: str, kind: type, value: Any, language: str) -> tuple[Any, tuple[str, ...]]:
+    """Field-level validation of one hashable value, memoised (per language, for the
+    messages): a 10,000-row request repeats the same countries, bands and currencies."""
+    try:
+        return ACCOUNT_FIELDS[name].clean(value, None), ()
+    except ValidationError as exc:
+        return value, tuple(exc.messages)
+
+
+def _validate(account: Account, exclude: set[str], language: str) -> None:
+    """``full_clean`` without uniqueness and constraint checks (the upsert keys and the
+    database handle those), with field validation memoised per value."""
+    errors: dict[str, list[str]] = {}
+    account.normalise_fields()
+    for name, model_field in ACCOUNT_FIELDS.items():
+        if name in exclude:
+            continue
+        raw = getattr(account, model_field.attname)
+        if model_field.blank and raw in model_field.empty_values:
+            continue
+        try:
+            cleaned, messages = _clean_value(name, type(raw), raw, language)
+        except TypeError:  # unhashable (lists, dicts): validate directly
+            try:
+                cleaned, messages = model_field.clean(raw, account), ()
+            except ValidationError as exc:
+                cleaned, messages = raw, tuple(exc.messages)
+        if messages:
+            errors[name] = list(messages)
+        else:
+            setattr(account, model_field.attname, cleaned)
+    try:
+        account.clean()
+    except ValidationError as exc:
+        for name, messages in _errors(exc).items():
+            errors.setdefault(name, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
 
 
 def _unchecked(row: Row) -> set[str]:
@@ -397,8 +442,8 @@ def _unchecked(row: Row) -> set[str]:
 def _key(unit_id: int, values: dict[str, Any]) -> tuple:
     domain = values.get("domain")
     if domain:
-        return ("d", unit_id, _registrable(domain) or domain)
-    return ("n", unit_id, _company_key(values.get("name") or ""))
+        return ("d", unit_id, normalise.registrable_domain(domain) or domain)
+    return ("n", unit_id, normalise.company_key(values.get("name") or ""))
 
 
 def _existing_accounts(rows: list[Row]) -> dict[tuple, Account]:
@@ -438,8 +483,20 @@ def _snapshot(account: Account) -> dict[str, Any]:
     return {c: getattr(account, c) for c in UPDATE_COLUMNS if c != "updated_at"}
 
 
+def _score(accounts: Iterable[Account]) -> None:
+    """Fit scores against each unit's effective ICP (read once per unit and chunk), so
+    imported accounts rank on the selection board at once."""
+    criteria: dict[int, icp.Criteria] = {}
+    for account in accounts:
+        unit = account.owner_unit
+        if unit.pk not in criteria:
+            criteria[unit.pk] = icp.criteria_for(unit)
+        account.fit_score = scoring.fit_score(account, criteria[unit.pk])
+
+
 def _upsert_account_chunk(rows: list[Row], dry_run: bool) -> list[RowResult]:
     existing = _existing_accounts(rows)
+    language = get_language()
     pending: dict[tuple, Account] = {}
     before: dict[int, dict[str, Any]] = {}
     results: list[RowResult] = []
@@ -466,14 +523,13 @@ def _upsert_account_chunk(rows: list[Row], dry_run: bool) -> list[RowResult]:
         try:
             # Foreign keys are checked by the callers (restricted units and parents);
             # Django's own check would cost one query per row. Model.clean() always runs.
-            candidate.full_clean(
-                exclude=_unchecked(row), validate_unique=False, validate_constraints=False
-            )
+            _validate(candidate, _unchecked(row), language)
         except ValidationError as exc:
             results.append(RowResult(row.number, "error", errors=_errors(exc)))
             continue
         pending[key] = candidate
         results.append(RowResult(row.number, "pending", instance=key))
+    _score(pending.values())
     if dry_run:
         for result in results:
             if result.status == "pending":

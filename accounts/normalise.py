@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -19,6 +20,7 @@ LEGAL_SUFFIXES = {
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+@functools.lru_cache(maxsize=65_536)  # imports meet the same values over and over
 def registrable_domain(value: str | None) -> str:
     """``https://www.shop.acme.co.uk/x`` → ``acme.co.uk`` (empty when there is none)."""
     if not value:
@@ -32,6 +34,7 @@ def registrable_domain(value: str | None) -> str:
     return f"{parts.domain}.{parts.suffix}"
 
 
+@functools.lru_cache(maxsize=65_536)  # imports meet the same values over and over
 def company_key(name: str | None) -> str:
     """A name reduced for comparison: accents, punctuation and legal forms removed."""
     if not name:
@@ -42,6 +45,7 @@ def company_key(name: str | None) -> str:
     return " ".join(w for w in words if w not in LEGAL_SUFFIXES)
 
 
+@functools.lru_cache(maxsize=65_536)  # imports meet the same values over and over
 def country_code(value: str | None) -> str:
     """ISO 3166 alpha-2 from a code or an English name (``"France"`` → ``"FR"``)."""
     if not value:

@@ -57,6 +57,15 @@ def zones_of(user) -> set[str]:
     return set(OrgUnit.objects.filter(pk__in=units).values_list("residency_zone", flat=True))
 
 
+def hidden_zones(user) -> set[str]:
+    """Restricted zones whose personal data ``user`` may not search or read (grants aside)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return set(RESTRICTED_ZONES)
+    if user.is_superuser:
+        return set()
+    return set(RESTRICTED_ZONES) - zones_of(user)
+
+
 def visible_personal_data(user, contacts: Iterable[Contact]) -> set[int]:
     """Ids of the contacts whose personal fields ``user`` may see (one or two queries)."""
     contacts = list(contacts)

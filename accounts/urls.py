@@ -1,12 +1,14 @@
 from django.urls import path
 
-from accounts import views, views_dedup, views_handoffs, views_imports
+from accounts import views, views_dedup, views_exports, views_handoffs, views_imports
 
 app_name = "accounts"
 
 urlpatterns: list = [
     path("", views.account_list, name="list"),
     path("board/", views.selection_board, name="board"),
+    path("export/accounts.csv", views_exports.accounts_csv, name="export-accounts"),
+    path("export/contacts.csv", views_exports.contacts_csv, name="export-contacts"),
     path("<int:pk>/", views.account_detail, name="account"),
     path("<int:pk>/move/", views.account_move, name="move"),
     path("duplicates/", views_dedup.duplicate_review, name="duplicates"),

@@ -6,6 +6,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts import privacy
 from accounts.models import Account, Consent, Contact, Lifecycle, Tier
 
 
@@ -43,12 +44,17 @@ class ContactFilterSet(django_filters.FilterSet):
         fields = ["account", "country", "buying_role", "residency_zone", "do_not_contact"]
 
     def search(self, queryset, name, value):
-        return queryset.filter(
+        personal = (
             Q(first_name__icontains=value)
             | Q(last_name__icontains=value)
             | Q(email__icontains=value)
             | Q(job_title__icontains=value)
         )
+        # Searching masked fields would reveal them one guess at a time.
+        hidden = privacy.hidden_zones(getattr(self.request, "user", None))
+        if hidden:
+            personal &= ~Q(residency_zone__in=hidden)
+        return queryset.filter(personal)
 
 
 class ConsentFilterSet(django_filters.FilterSet):

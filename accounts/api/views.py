@@ -12,7 +12,7 @@ from rest_framework import exceptions, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts import privacy, scoring, selection
+from accounts import exports, privacy, scoring, selection
 from accounts.api.filters import AccountFilterSet, ConsentFilterSet, ContactFilterSet
 from accounts.api.privacy import DataSubjectActionsMixin
 from accounts.api.serializers import (
@@ -45,6 +45,13 @@ class AccountViewSet(TenantViewSet):
         with transaction.atomic():
             super().perform_create(serializer)
             scoring.refresh_fit(serializer.instance)
+
+    @extend_schema(responses={(200, "text/csv"): OpenApiResponse(description="CSV file")})
+    @action(detail=False, methods=["get"], url_path="csv")
+    def csv(self, request):
+        """The filtered accounts as CSV (cells safe against formula injection)."""
+        queryset = self.filter_queryset(self.get_queryset())
+        return exports.csv_response(request.user, "accounts", queryset, unit=request.unit)
 
     def perform_update(self, serializer) -> None:
         with transaction.atomic():
@@ -119,6 +126,13 @@ class ContactViewSet(DataSubjectActionsMixin, TenantViewSet):
     filterset_class = ContactFilterSet
     ordering_fields = ["last_name", "updated_at"]
     restrict_actions = {"export": "view", "erase": "view"}
+
+    @extend_schema(responses={(200, "text/csv"): OpenApiResponse(description="CSV file")})
+    @action(detail=False, methods=["get"], url_path="csv")
+    def csv(self, request):
+        """The filtered contacts as CSV; personal data outside its residency zone masked."""
+        queryset = self.filter_queryset(self.get_queryset())
+        return exports.csv_response(request.user, "contacts", queryset, unit=request.unit)
 
     def perform_update(self, serializer) -> None:
         if not privacy.visible_personal_data(self.request.user, [serializer.instance]):

@@ -112,6 +112,8 @@ class Account(TenantOwnedModel):
         indexes = [
             models.Index(fields=["owner_unit", "lifecycle"]),
             models.Index(fields=["owner_unit", "domain"]),
+            # Upserts and imports match accounts without a domain by (unit, name key).
+            models.Index(fields=["owner_unit", "name_key"]),
         ]
 
     def __str__(self) -> str:
@@ -126,11 +128,14 @@ class Account(TenantOwnedModel):
             node = node.parent
         return node
 
-    def clean_fields(self, exclude=None) -> None:
-        # Normalise first, so "France" or "https://www.acme.com" validate as FR / acme.com.
+    def normalise_fields(self) -> None:
+        """Before validation, so "France" or "https://www.acme.com" pass as FR / acme.com."""
         self.domain = normalise.registrable_domain(self.domain) if self.domain else ""
         if self.country:
             self.country = normalise.country_code(self.country) or self.country
+
+    def clean_fields(self, exclude=None) -> None:
+        self.normalise_fields()
         super().clean_fields(exclude)
 
     def clean(self) -> None:

@@ -124,14 +124,17 @@ def run() -> dict:
             row["owner_unit"] = unit.pk
     columns, rows = ceiling_rows(unit)
 
-    start = time.perf_counter()
-    for data in requests:
+    # Interleaved (one API request, then the ceiling for as many rows), so a busy machine
+    # slows both sides alike and the ratio stays meaningful.
+    api_seconds = copy_seconds = 0.0
+    for index, data in enumerate(requests):
+        start = time.perf_counter()
         response = client.post(URL, data, format="json")
+        api_seconds += time.perf_counter() - start
         assert response.status_code == 200, response.content[:500]
         assert response.json()["created"] == len(data), response.json()["failed"]
-    api_seconds = time.perf_counter() - start
-
-    copy_seconds, method = copy_ceiling(columns, rows)
+        seconds, method = copy_ceiling(columns, rows[index * CHUNK : index * CHUNK + len(data)])
+        copy_seconds += seconds
     assert Account.objects.filter(owner_unit=unit).count() == 2 * ROWS
 
     api_rate, copy_rate = ROWS / api_seconds, ROWS / copy_seconds
@@ -141,7 +144,7 @@ def run() -> dict:
         "figure_label": "bulk API, per row",
         "baseline_label": "ceiling, per row",
         "details": {
-            "rows": f"{ROWS:,} each way, API in requests of {CHUNK:,}",
+            "rows": f"{ROWS:,} each way, in chunks of {CHUNK:,}, API and ceiling interleaved",
             "bulk API": f"{api_rate:,.0f} rows/s ({api_seconds:.2f} s)",
             "ceiling": f"{copy_rate:,.0f} rows/s ({copy_seconds:.2f} s) — {method}",
             "throughput ratio (API / ceiling)": f"{api_rate / copy_rate:.2f} (target >= 0.25)",

@@ -99,3 +99,22 @@ def test_it_takes_10000_rows_and_refuses_more(tenants, api):
 
 def test_anonymous_callers_are_refused(api):
     assert api().post(URL, [], format="json").status_code == 401
+
+
+def test_bulk_rows_arrive_scored_against_the_units_icp(tenants, api):
+    from accounts import icp
+    from tests.accounts.test_icp import set_bound
+
+    fr = tenants.unit("fr")
+    set_bound(tenants.unit("global"), icp.INDUSTRIES.key, ["manufacturing"])
+    set_bound(tenants.unit("global"), icp.COUNTRIES.key, ["FR"])
+    rows = [
+        {"owner_unit": fr.pk, "name": "Fits SA", "industry": "manufacturing", "country": "FR"},
+        {"owner_unit": fr.pk, "name": "Half SA", "industry": "retail", "country": "FR"},
+    ]
+    body = api("fr-admin").post(URL, rows, format="json").json()
+    fits, half = (Account.objects.get(pk=r["id"]) for r in body["results"])
+    assert (fits.fit_score, half.fit_score) == (100.0, round(100 * 25 / 55, 1))
+    # Re-sending the same rows changes nothing, score included.
+    again = api("fr-admin").post(URL, rows, format="json").json()
+    assert again["unchanged"] == 2

@@ -121,3 +121,49 @@ def test_a_selection_outside_the_icp_is_refused(tenants, fr):
             Account.objects.create(owner_unit=fr, name="B", industry="retail"),
             tenants.user("fr-manager"),
         )
+
+
+# --- concurrency (PostgreSQL) ------------------------------------------------------
+
+
+@pytest.mark.services
+def test_simultaneous_selections_never_exceed_the_cap(transactional_db, tenants):
+    """Six managers' sessions select six accounts at once against a cap of two."""
+    import threading
+
+    from django.contrib.auth import get_user_model
+    from django.db import connection, connections
+
+    from tests.services import require_postgres
+
+    require_postgres()
+    fr = tenants.unit("fr")
+    set_bound(tenants.unit("emea"), selection.CAPS[Tier.STRATEGIC].key, 2)
+    accounts = [proposed(fr, f"Race {i}") for i in range(6)]
+    barrier = threading.Barrier(len(accounts))
+    outcomes: dict[int, str] = {}
+
+    def select(account: Account) -> None:
+        try:
+            manager = get_user_model().objects.get(username="fr-manager")
+            barrier.wait(timeout=10)
+            selection.select(account, manager)
+            outcomes[account.pk] = "selected"
+        except ValidationError as exc:
+            outcomes[account.pk] = "; ".join(exc.messages)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=select, args=(account,)) for account in accounts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert connection.vendor == "postgresql"
+    assert len(outcomes) == len(accounts), outcomes
+    selected = [pk for pk, outcome in outcomes.items() if outcome == "selected"]
+    assert len(selected) == 2, outcomes
+    refused = [outcome for outcome in outcomes.values() if outcome != "selected"]
+    assert all("at most 2" in outcome for outcome in refused), refused
+    stored = Account.objects.filter(owner_unit=fr, lifecycle=Lifecycle.SELECTED)
+    assert sorted(stored.values_list("pk", flat=True)) == sorted(selected)

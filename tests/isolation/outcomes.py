@@ -6,6 +6,15 @@ import re
 from dataclasses import dataclass
 
 
+def _body(response) -> str:
+    """The body as text; streamed responses (CSV exports) are consumed once and kept."""
+    if not getattr(response, "streaming", False):
+        return response.content.decode()
+    if not hasattr(response, "consumed_body"):
+        response.consumed_body = b"".join(response.streaming_content)
+    return response.consumed_body.decode()
+
+
 @dataclass(frozen=True)
 class Outcome:
     name: str
@@ -25,7 +34,7 @@ class Outcome:
         if self.listed is not None:
             if marker is None:
                 return "a list outcome needs a marker"
-            found = re.search(marker, response.content.decode()) is not None
+            found = re.search(marker, _body(response)) is not None
             if found != self.listed:
                 return f"target {'missing from' if self.listed else 'leaked into'} the page"
         return None

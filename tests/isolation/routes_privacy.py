@@ -8,6 +8,8 @@ from tests.isolation.outcomes import NOT_FOUND, OK, UNAUTHENTICATED, Outcome
 from tests.isolation.routes import (
     ADMIN_LIST,
     ADMIN_READ,
+    API_LIST,
+    PAGE_LIST,
     STAFF_FORBIDDEN,
     Probe,
     admin_model_probes,
@@ -47,5 +49,35 @@ PROBES = [
         change=ADMIN_READ,
         delete=STAFF_FORBIDDEN,
         guarded=READ_ONLY_PERMS,
+    ),
+]
+
+# CSV exports list what the actor may see, like the list routes (the marker is the row id).
+PROBES += [
+    Probe(
+        "api/v1/^contacts/csv/$",
+        lambda c: "/api/v1/contacts/csv/",
+        API_LIST,
+        api=True,
+        marker=lambda c: f"(?m)^{c['contact'].pk},{c['account'].pk},",
+    ),
+    Probe(
+        "api/v1/^accounts/csv/$",
+        lambda c: "/api/v1/accounts/csv/",
+        API_LIST,
+        api=True,
+        marker=lambda c: f"(?m)^{c['account'].pk},Matrix Account SAS,",
+    ),
+    Probe(
+        "accounts/export/contacts.csv",
+        lambda c: "/accounts/export/contacts.csv",
+        PAGE_LIST,
+        marker=lambda c: f"(?m)^{c['contact'].pk},{c['account'].pk},",
+    ),
+    Probe(
+        "accounts/export/accounts.csv",
+        lambda c: "/accounts/export/accounts.csv",
+        PAGE_LIST,
+        marker=lambda c: f"(?m)^{c['account'].pk},Matrix Account SAS,",
     ),
 ]
