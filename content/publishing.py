@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from content.models import Asset, Status
+from glocal.changes import acting_as
 from glocal.models import OrgUnit
 from governance import actions, approvals
 from governance.models import ApprovalRequest
@@ -91,7 +92,8 @@ def submit_for_review(user: Any, asset: Asset) -> Asset:
              % {"s": asset.get_status_display().lower()}}
         )  # fmt: skip
     asset.status = Status.IN_REVIEW
-    asset.save(update_fields=["status"])
+    with acting_as(user):
+        asset.save(update_fields=["status"])
     return asset
 
 
@@ -104,9 +106,12 @@ def publish_asset(
             _("You may not change “%(title)s” (%(unit)s).")
             % {"title": asset.title, "unit": asset.owner_unit.name}
         )
-    return approvals.request_action(
-        user, PUBLISH_ASSET, asset, comment=comment, acting_unit=acting_unit
-    )
+    # Decide on the stored state (the caller's instance and its cached source may be old).
+    asset = Asset.objects.select_related("owner_unit", "parent__owner_unit").get(pk=asset.pk)
+    with acting_as(user):
+        return approvals.request_action(
+            user, PUBLISH_ASSET, asset, comment=comment, acting_unit=acting_unit
+        )
 
 
 @transaction.atomic
@@ -116,5 +121,6 @@ def retire_asset(user: Any, asset: Asset) -> Asset:
     if asset.status == Status.RETIRED:
         raise ValidationError({"status": _("This asset is already retired.")})
     asset.status = Status.RETIRED
-    asset.save(update_fields=["status"])
+    with acting_as(user):
+        asset.save(update_fields=["status"])
     return asset

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Account
 from content.models import Asset
 from glocal import layering
+from glocal.changes import acting_as
 from glocal.models import OrgUnit
 
 #: non-layered fields an author may set when creating or deriving a node
@@ -69,7 +70,8 @@ def create_asset(
         **_extras(fields),
     )
     asset.full_clean()
-    asset.save()
+    with acting_as(user):
+        asset.save()
     return asset
 
 
@@ -97,17 +99,18 @@ def derive_asset(
         "funnel_stage": parent.funnel_stage,
         **_extras(fields),
     }
-    return layering.adapt(
-        parent,
-        owner_unit,
-        values or {},
-        kind=parent.kind,
-        language=language or parent.language,
-        account=account,
-        family=parent.family,
-        created_by=user,
-        **extras,
-    )
+    with acting_as(user):
+        return layering.adapt(
+            parent,
+            owner_unit,
+            values or {},
+            kind=parent.kind,
+            language=language or parent.language,
+            account=account,
+            family=parent.family,
+            created_by=user,
+            **extras,
+        )
 
 
 @transaction.atomic
@@ -136,26 +139,30 @@ def translate_asset(
         **_extras(fields),
     )
     asset.full_clean()
-    asset.save()
+    with acting_as(user):
+        asset.save()
     return asset
 
 
 def edit_asset(user: Any, asset: Asset, values: dict[str, Any]) -> Asset:
     """Change (at a core) or override (below) layered fields; policies and locks apply."""
     _visible(user, asset, "change")
-    return layering.set_fields(asset, values)
+    with acting_as(user):
+        return layering.set_fields(asset, values)
 
 
 def revert_fields(user: Any, asset: Asset, fields: list[str]) -> Asset:
     """Follow the source again for ``fields`` (also "accept the new source")."""
     _visible(user, asset, "change")
-    return layering.revert(asset, fields)
+    with acting_as(user):
+        return layering.revert(asset, fields)
 
 
 def keep_adaptation(user: Any, asset: Asset, fields: list[str]) -> Asset:
     """Review stale overrides: keep them, now adapted from the current source."""
     _visible(user, asset, "change")
-    return layering.keep_adaptation(asset, fields)
+    with acting_as(user):
+        return layering.keep_adaptation(asset, fields)
 
 
 @transaction.atomic
@@ -176,5 +183,6 @@ def set_rights(
     asset.valid_from = valid_from
     asset.expires_at = expires_at
     asset.full_clean()
-    asset.save(update_fields=[*RIGHTS_FIELDS])
+    with acting_as(user):
+        asset.save(update_fields=[*RIGHTS_FIELDS])
     return asset

@@ -178,6 +178,9 @@ class Asset(LayeredModel):
         verbose_name = _("content asset")
         verbose_name_plural = _("content assets")
         permissions = [("lock_asset", "Can lock fields of a content asset for descendants")]
+        # The engine's cascade writes through the base manager; a tracked queryset there
+        # reports those writes, so the version history sees them.
+        base_manager_name = "objects"
         indexes = [models.Index(fields=["family", "status"])]
 
     def __str__(self) -> str:
