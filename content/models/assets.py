@@ -143,6 +143,8 @@ class Asset(LayeredModel):
     )
     valid_from = models.DateTimeField(_("usable from"), null=True, blank=True)
     expires_at = models.DateTimeField(_("rights expire at"), null=True, blank=True, db_index=True)
+    #: the expiry the owners were last warned about (claims the alert exactly once)
+    rights_alerted_for = models.DateTimeField(null=True, blank=True, editable=False)
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
