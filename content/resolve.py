@@ -133,6 +133,9 @@ def resolve(
     if not contacts:
         return []
     family, units = _load_family(asset_or_slot)
+    if not family.nodes:
+        missing = _("This content does not exist (any more).")
+        return [Resolution(contact, None, reason=missing) for contact in contacts]
     accounts = {
         a.pk: a
         for a in Account.objects.unrestricted()

@@ -16,6 +16,7 @@ from content import rights
 from content.languages import normalise_tag, same_language, validate_language_tag
 from content.sanitise import clean_markup
 from glocal.layering.models import LayeredModel
+from glocal.layering.policies import check_override
 from glocal.models import Tier
 
 
@@ -286,8 +287,6 @@ class Asset(LayeredModel):
         own asset cannot carry a brand claim of its own making."""
         if self.parent_id is not None or self.owner_unit.tier == Tier.GLOBAL:
             return {}
-        from glocal.layering.policies import check_override
-
         return {
             name: message
             for name in self.layered_fields

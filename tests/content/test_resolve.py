@@ -139,3 +139,10 @@ def test_constant_number_of_queries_for_any_number_of_contacts(tenants, library)
         results = resolve(asset, contacts=many, channel="email")
     assert len(one) == len(all_of_them) <= 5
     assert all(r.usable for r in results)
+
+
+def test_an_unknown_slot_says_so(library):
+    import uuid
+
+    result = resolve_one(uuid.uuid4(), library.contact, channel="email")
+    assert not result.usable and "does not exist" in result.reason
