@@ -32,9 +32,12 @@ def _may_own(user: Any, unit: OrgUnit) -> None:
 
 def _visible(user: Any, asset: Asset, action: str = "view") -> None:
     if not Asset.objects.restrict(user, action).filter(pk=asset.pk).exists():
-        raise PermissionDenied(
-            _("You may not %(action)s “%(title)s”.") % {"action": action, "title": asset.title}
+        message = (
+            _("You may not see “%(title)s”.")
+            if action == "view"
+            else _("You may not change “%(title)s”.")
         )
+        raise PermissionDenied(message % {"title": asset.title})
 
 
 def _extras(fields: dict[str, Any]) -> dict[str, Any]:
