@@ -95,6 +95,11 @@ def propose_draft(
         audience=audience,
         glossary_rules=glossary.instructions(terms, language, source_language=source_language),
     )
+    unknown = sorted(set(proposed) - set(fields))
+    if unknown:  # adapters check this too; a custom generator must not widen the asset
+        raise DraftGenerationError(
+            f"The {generator.name} generator proposed unknown field(s): {', '.join(unknown)}."
+        )
     changed = {name: value for name, value in proposed.items() if value != fields.get(name)}
     broken = {}
     for name, value in changed.items():

@@ -203,3 +203,21 @@ def test_bad_settings_fail_loudly(settings, overrides, message):
 
     with pytest.raises(ImproperlyConfigured, match=message):
         get_draft_generator()
+
+
+class WideningGenerator:
+    """A plug-in generator (named by dotted path) that invents a field."""
+
+    name = "widening"
+
+    def generate(self, fields, *, instructions, language, audience, glossary_rules=""):
+        return {**fields, "price": "49 EUR"}
+
+
+def test_a_plugged_in_generator_cannot_add_fields(settings):
+    settings.CONTENT_DRAFT_GENERATOR = f"{__name__}.WideningGenerator"
+
+    with pytest.raises(
+        DraftGenerationError, match=r"widening generator .* unknown field\(s\): price"
+    ):
+        propose_draft(FIELDS, instructions="", language="fr", audience="CFO")
