@@ -1,5 +1,6 @@
-"""A small content library on the demo tree: a published global core and EMEA
-adaptation, France's draft variant, and a French target account with contacts."""
+"""Content test fixtures: a small content library on the demo tree (a published global
+core and EMEA adaptation, France's draft variant, a French target account with a contact),
+and local stand-ins for the external content services (real servers over real HTTP)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,25 @@ from accounts.models import Account, Contact
 from content import services
 from content.models import Asset, Status
 from glocal import layering
+from tests.fakes.chat_completions import FakeChatCompletions
+from tests.fakes.libretranslate import FakeLibreTranslate
+
+LIBRETRANSLATE_KEY = "libre-test-key"
+LLM_KEY = "llm-test-key"
+
+
+@pytest.fixture
+def libretranslate():
+    """A LibreTranslate stand-in requiring ``LIBRETRANSLATE_KEY``."""
+    with FakeLibreTranslate(api_key=LIBRETRANSLATE_KEY) as fake:
+        yield fake
+
+
+@pytest.fixture
+def chat_llm():
+    """An OpenAI-compatible chat-completions stand-in requiring ``LLM_KEY``."""
+    with FakeChatCompletions(api_key=LLM_KEY) as fake:
+        yield fake
 
 
 def fresh(asset: Asset) -> Asset:
