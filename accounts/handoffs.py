@@ -32,6 +32,8 @@ from glocal import changes
 from glocal.layering import bounds
 from glocal.models import Membership, OrgUnit
 from glocal.tenancy import Role
+from governance import notify
+from governance.models import Notification
 
 DEFAULT_THRESHOLD = 50.0
 DEFAULT_SLA_HOURS = 48
@@ -138,20 +140,34 @@ def qualify(
             continue  # already above, and already handed off once
         try:
             with transaction.atomic():
-                created.append(
-                    Handoff.objects.create(
-                        owner_unit_id=account.owner_unit_id,
-                        account=account,
-                        sales_owner=owner,
-                        score=account.engagement_score,
-                        threshold=threshold,
-                        created_at=at,
-                        sla_due_at=at + datetime.timedelta(hours=sla),
-                    )
+                handoff = Handoff.objects.create(
+                    owner_unit_id=account.owner_unit_id,
+                    account=account,
+                    sales_owner=owner,
+                    score=account.engagement_score,
+                    threshold=threshold,
+                    created_at=at,
+                    sla_due_at=at + datetime.timedelta(hours=sla),
                 )
+                _announce(handoff, account)
+                created.append(handoff)
         except IntegrityError:
             continue  # a concurrent rescoring opened it first: still exactly one
     return created
+
+
+def _announce(handoff: Handoff, account: Account) -> None:
+    """Tell the sales owner (or, without one, the unit's managers) that the clock runs."""
+    params = {
+        "title": account.name,
+        "due": handoff.sla_due_at.isoformat(),
+        "handoff_id": str(handoff.pk),
+    }
+    kind = Notification.Kind.HANDOFF_OPENED
+    if handoff.sales_owner_id:
+        notify.notify_user(handoff.sales_owner, account.owner_unit, kind, params=params)
+    else:
+        notify.notify_units([account.owner_unit], kind, min_role=Role.MANAGER, params=params)
 
 
 def may_decide(user: Any, handoff: Handoff) -> bool:

@@ -17,13 +17,14 @@ from django.utils import timezone
 from content.models import Asset, Status
 from glocal.tenancy import Role
 from governance import notify
+from governance.models import Notification
 
 #: how far ahead owners are warned
 WARNING_WINDOW = timedelta(days=14)
 #: assets handled per run; the task re-queues itself when a batch was full
 ALERT_BATCH = 200
 #: notification kind (governance renders its sentence)
-RIGHTS_EXPIRING = "rights_expiring"
+RIGHTS_EXPIRING = Notification.Kind.RIGHTS_EXPIRING
 
 
 def expiring(now: datetime, within: timedelta = WARNING_WINDOW):

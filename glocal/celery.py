@@ -64,6 +64,11 @@ app.conf.beat_schedule = {
         "task": "accounts.tasks.detect_duplicates_everywhere",
         "schedule": crontab(hour=1, minute=45),
     },
+    # Content: warn owners of usage rights expiring within 14 days (once per expiry).
+    "content-rights-expiring": {
+        "task": "content.tasks.alert_expiring_rights",
+        "schedule": crontab(hour=6, minute=0),
+    },
 }
 
 

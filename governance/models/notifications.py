@@ -46,6 +46,11 @@ class Notification(TenantOwnedModel):
         EXPIRED = "expired", _("Expired")
         RITUAL_REMINDER = "ritual_reminder", _("Meeting reminder")
         ACTION_ITEM_OVERDUE = "action_item_overdue", _("Action item overdue")
+        # Raised by the apps above governance (content, accounts) through ``notify``.
+        RIGHTS_EXPIRING = "rights_expiring", _("Usage rights expiring")
+        TRANSLATION_ASSIGNED = "translation_assigned", _("Translation assigned")
+        TRANSLATION_READY = "translation_ready", _("Draft translation ready")
+        HANDOFF_OPENED = "handoff_opened", _("Account handed off to sales")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -105,6 +110,18 @@ class Notification(TenantOwnedModel):
             self.Kind.REJECTED: gettext("“%(title)s” was rejected by %(decider)s."),
             self.Kind.WITHDRAWN: gettext("“%(title)s” was withdrawn by %(decider)s."),
             self.Kind.EXPIRED: gettext("“%(title)s” expired without a decision."),
+            self.Kind.RIGHTS_EXPIRING: gettext("Usage rights of “%(title)s” expire on %(due)s."),
+            self.Kind.TRANSLATION_ASSIGNED: gettext(
+                "%(requester)s asks %(unit)s for a %(language)s version of “%(title)s” by %(due)s."
+            ),
+            self.Kind.TRANSLATION_READY: gettext(
+                "A draft %(language)s version of “%(title)s” is ready for review."
+            ),
+            self.Kind.HANDOFF_OPENED: gettext(
+                "“%(title)s” is marketing-qualified: accept or reject the hand-off by %(due)s."
+            ),
         }.get(self.kind, "%(title)s")
-        keys = ("requester", "unit", "accountable", "consulted", "title", "decider", "due")
+        keys = (
+            "requester", "unit", "accountable", "consulted", "title", "decider", "due", "language",
+        )  # fmt: skip
         return template % {key: params.get(key, "") for key in keys}

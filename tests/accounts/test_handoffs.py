@@ -47,6 +47,9 @@ def test_crossing_the_threshold_creates_exactly_one_handoff(account, tenants):
     assert (handoff.score, handoff.threshold) == (60.0, 50.0)
     assert handoff.sla_due_at - handoff.created_at == datetime.timedelta(hours=48)
     assert AuditEntry.objects.filter(target_type="accounts.Handoff", action="create").exists()
+    opened = Notification.objects.get(kind=Notification.Kind.HANDOFF_OPENED)
+    assert opened.recipient == handoff.sales_owner
+    assert opened.message().startswith("“Michelin” is marketing-qualified")
 
 
 def test_the_organisation_threshold_and_sla_are_bounds(account, tenants):
@@ -124,7 +127,7 @@ def test_overdue_handoffs_are_flagged_and_notified_once(account, tenants, mailou
     assert flag_overdue_handoffs() == 0
     handoff.refresh_from_db()
     assert handoff.overdue and handoff.overdue_notified_at == later
-    note = Notification.objects.get()
+    note = Notification.objects.exclude(kind=Notification.Kind.HANDOFF_OPENED).get()
     assert note.recipient == tenants.user("fr-manager")
     assert "Michelin" in note.message() and "overdue" in note.message()
 

@@ -41,3 +41,17 @@ def test_drafts_and_past_expiries_are_not_announced(tenants, library):
     )  # France's variant is still a draft
     assert alerts.alert_expiring_rights() == 0
     assert alerts.alert_expiring_rights(now=now + timedelta(days=5)) == 0
+
+
+def test_the_alert_reads_as_a_sentence_and_beat_runs_it_daily(tenants, library):
+    from glocal.celery import app
+
+    publish(library.local)
+    expiry = timezone.now() + timedelta(days=5)
+    services.set_rights(tenants.user("fr-marketer"), library.local, expires_at=expiry)
+    alerts.alert_expiring_rights()
+    note = Notification.objects.filter(kind=alerts.RIGHTS_EXPIRING).first()
+    assert note.message().startswith("Usage rights of “")
+    assert "expire on" in note.message()
+    entries = [e["task"] for e in app.conf.beat_schedule.values()]
+    assert "content.tasks.alert_expiring_rights" in entries
