@@ -9,11 +9,15 @@ class ContentConfig(AppConfig):
 
     def ready(self) -> None:
         from content import publishing, versions
-        from content.models import LocaleChain
+        from content.models import Asset, LocaleChain
+        from content.seed import seed_content
+        from glocal import seeding
         from governance import audit
 
-        # Asset history is the version log (content.versions); the audit trail cannot
-        # serialise the file field yet, so assets are not audited row by row.
+        # Versions keep the effective content per change; the audit trail says who
+        # changed which node's own fields (and rights, locks, status) and when.
         versions.install()
         publishing.register_handlers()
+        audit.audit_model(Asset)
         audit.audit_model(LocaleChain)
+        seeding.register(seed_content)

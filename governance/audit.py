@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import models
+from django.db.models.fields.files import FieldFile
 
 from glocal import changes
 from governance.models.audit import AuditEntry
@@ -30,6 +31,8 @@ def _jsonable(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, decimal.Decimal | uuid.UUID):
         return str(value)
+    if isinstance(value, FieldFile):
+        return value.name or ""  # the stored file's name, never its content
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set):
