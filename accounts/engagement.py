@@ -25,6 +25,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Account, Contact
 from accounts.models.engagement import EngagementEvent, EventKind
@@ -111,7 +112,7 @@ def record_event(
     if existing is not None:
         return _replay(existing, account)
     if timezone.is_naive(occurred_at):
-        raise ValidationError({"occurred_at": "Give the time zone of the event."})
+        raise ValidationError({"occurred_at": _("Give the time zone of the event.")})
     event = EngagementEvent(
         owner_unit_id=account.owner_unit_id,
         account=account,
@@ -139,7 +140,9 @@ def _replay(existing: EngagementEvent, account: Account) -> Recorded:
     """A redelivery returns the stored event — but only to the same account, so an
     external id never reveals another account's (or organisation's) event."""
     if existing.account_id != account.pk:
-        raise ValidationError({"external_id": "This id was already recorded for another account."})
+        raise ValidationError(
+            {"external_id": _("This id was already recorded for another account.")}
+        )
     return Recorded(existing, False)
 
 

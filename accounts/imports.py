@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import csv
+import datetime
 import functools
 import io
 import json
@@ -49,7 +50,7 @@ from django.utils.translation import gettext as _
 
 from accounts import icp, normalise, scoring
 from accounts.enrichment import Provider, default_providers
-from accounts.models import Account, Contact, EmployeeBand, ImportJob
+from accounts.models import Account, Channel, Consent, Contact, EmployeeBand, ImportJob
 from glocal import changes
 from glocal.exports import to_csv
 from glocal.models import OrgUnit
@@ -95,6 +96,12 @@ CONTACT_FIELDS: dict[str, str] = {
     "buying_role": "buying role",
     "language": "language",
     "country": "country",
+    "consent_channel": "consent channel (email, linkedin, …)",
+    "consent_status": "consent status (granted, denied, withdrawn, pending)",
+    "lawful_basis": "lawful basis",
+    "consent_source": "consent source",
+    "consent_date": "consent date",
+    "double_opt_in_date": "double opt-in date",
 }
 FIELDS = {ImportJob.Kind.ACCOUNTS: ACCOUNT_FIELDS, ImportJob.Kind.CONTACTS: CONTACT_FIELDS}
 REQUIRED = {ImportJob.Kind.ACCOUNTS: ("name",), ImportJob.Kind.CONTACTS: ()}
@@ -140,6 +147,13 @@ ALIASES: dict[str, str] = {
     "account domain": "account_domain",
 }
 CONTACT_ALIASES = {
+    "opt in": "consent_status",
+    "optin": "consent_status",
+    "consent": "consent_status",
+    "marketing consent": "consent_status",
+    "basis": "lawful_basis",
+    "legal basis": "lawful_basis",
+    "opt in date": "consent_date",
     "company": "account_name",
     "account": "account_name",
     "company name": "account_name",
@@ -665,6 +679,107 @@ CONTACT_WRITABLE = [
 ]  # fmt: skip
 
 
+CONSENT_COLUMNS = (
+    "consent_channel", "consent_status", "lawful_basis", "consent_source", "consent_date",
+    "double_opt_in_date",
+)  # fmt: skip
+CONSENT_WORDS = {
+    "yes": "granted", "y": "granted", "true": "granted", "1": "granted", "opt-in": "granted",
+    "opted in": "granted", "granted": "granted", "no": "denied", "n": "denied",
+    "false": "denied", "0": "denied", "denied": "denied", "opt-out": "withdrawn",
+    "opted out": "withdrawn", "unsubscribed": "withdrawn", "withdrawn": "withdrawn",
+    "pending": "pending",
+}  # fmt: skip
+
+
+def _when(value: Any) -> datetime.datetime | None:
+    """A date or date-time cell as an aware datetime (None when it is not one)."""
+    if isinstance(value, datetime.datetime):
+        moment = value
+    else:
+        try:
+            moment = pd.to_datetime(str(value), dayfirst=False).to_pydatetime()
+        except (ValueError, OverflowError):
+            return None
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, datetime.UTC)
+    return moment
+
+
+def consent_for(row: Row, contact: Contact) -> Consent | None:
+    """The consent a contacts row declares (None without consent columns).
+
+    Raises ``ValidationError`` naming the column, so the row fails as a whole: a contact
+    is never written without the consent its row stated. The channel defaults to email,
+    the lawful basis to consent, the date to the time of the import.
+    """
+    values = {name: row.values[name] for name in CONSENT_COLUMNS if name in row.values}
+    if not values:
+        return None
+    errors: dict[str, str] = {}
+    status = CONSENT_WORDS.get(str(values.get("consent_status", "")).strip().lower())
+    if status is None:
+        errors["consent_status"] = _("Write granted, denied, withdrawn or pending (or yes/no).")
+    channel = str(values.get("consent_channel", Channel.EMAIL)).strip().lower()
+    if channel not in Channel.values:
+        errors["consent_channel"] = _("Unknown channel %(c)s; use one of %(all)s.") % {
+            "c": channel,
+            "all": ", ".join(Channel.values),
+        }
+    now = timezone.now()
+    recorded = now
+    if "consent_date" in values:
+        recorded = _when(values["consent_date"])
+        if recorded is None or recorded > now:
+            errors["consent_date"] = _("Not a date in the past.")
+    opt_in = None
+    if "double_opt_in_date" in values:
+        opt_in = _when(values["double_opt_in_date"])
+        if opt_in is None:
+            errors["double_opt_in_date"] = _("Not a date.")
+    if errors:
+        raise ValidationError(errors)
+    basis = str(values.get("lawful_basis", Consent.LawfulBasis.CONSENT)).strip().lower()
+    consent = Consent(
+        contact=contact,
+        channel=channel,
+        status=status,
+        lawful_basis=basis.replace(" ", "_"),
+        source=str(values.get("consent_source", ""))[:100] or _("import"),
+        recorded_at=recorded,
+        evidence=_("Imported, row %(n)s") % {"n": row.number},
+        double_opt_in_at=opt_in,
+    )
+    consent.full_clean(exclude=["contact", "owner_unit"], validate_unique=False,
+                       validate_constraints=False)  # fmt: skip
+    return consent
+
+
+def _store_consent(consent: Consent, contact: Contact) -> bool:
+    """Upsert by (contact, channel, purpose); a newer stored decision is never overwritten
+    by an older one from a file (a withdrawal stays a withdrawal). True when written."""
+    consent.contact = contact
+    consent.owner_unit_id = contact.owner_unit_id
+    current = (
+        Consent.objects.unrestricted()
+        .select_for_update()
+        .filter(contact=contact, channel=consent.channel, purpose=consent.purpose)
+        .first()
+    )
+    if current is None:
+        consent.save()
+        return True
+    if current.recorded_at > consent.recorded_at:
+        return False
+    fields = ["status", "lawful_basis", "source", "recorded_at", "evidence", "double_opt_in_at"]
+    if all(getattr(current, f) == getattr(consent, f) for f in fields if f != "evidence"):
+        return False
+    for name in fields:
+        setattr(current, name, getattr(consent, name))
+    current.save()
+    return True
+
+
 def _upsert_contact_chunk(rows: list[Row], dry_run: bool) -> list[RowResult]:
     """Contacts upsert by (account, email), else (account, first and last name)."""
     unit_ids = {r.unit.pk for r in rows}
@@ -719,12 +834,17 @@ def _upsert_contact_chunk(rows: list[Row], dry_run: bool) -> list[RowResult]:
         try:
             contact.full_clean(exclude=["account", "owner_unit"], validate_unique=False,
                                validate_constraints=False)  # fmt: skip
-            if not created and snapshot == {f: getattr(contact, f) for f in CONTACT_WRITABLE}:
-                results.append(RowResult(row.number, "unchanged", instance=contact))
-                continue
+            consent = consent_for(row, contact)
+            changed = created or snapshot != {f: getattr(contact, f) for f in CONTACT_WRITABLE}
             if not dry_run:
                 with transaction.atomic():
-                    contact.save()
+                    if changed:
+                        contact.save()
+                    if consent is not None and _store_consent(consent, contact):
+                        changed = True
+            if not changed:
+                results.append(RowResult(row.number, "unchanged", instance=contact))
+                continue
         except ValidationError as exc:
             results.append(RowResult(row.number, "error", errors=_errors(exc)))
             continue

@@ -1,6 +1,13 @@
 from django.urls import path
 
-from governance import views, views_approvals, views_layering, views_raci, views_rituals
+from governance import (
+    views,
+    views_approvals,
+    views_bounds,
+    views_layering,
+    views_raci,
+    views_rituals,
+)
 
 app_name = "governance"
 
@@ -35,6 +42,8 @@ urlpatterns = [
     path("directives/<int:pk>/field/", views_layering.directive_field, name="directive-field"),
     path("review/", views_layering.stale_queue, name="stale"),
     path("rules/", views_layering.rules, name="rules"),
+    path("rules/bounds/", views_bounds.bound_set, name="bound-set"),
+    path("rules/bounds/<int:pk>/delete/", views_bounds.bound_delete, name="bound-delete"),
     path("audit/", views_layering.audit_list, name="audit"),
     path("rituals/", views_rituals.ritual_calendar, name="rituals"),
     path(

@@ -13,9 +13,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from glocal import layering
+from glocal.layering import bounds
 from glocal.layering.models import Bound, OverridePolicy, StaleOverride
 from glocal.layering.overview import field_overview, text_diff
 from governance import audit
+from governance.forms_bounds import BoundForm
 from governance.models import AuditEntry, Directive
 
 
@@ -118,7 +120,16 @@ def stale_queue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def rules(request: HttpRequest) -> HttpResponse:
-    """Override policies and bounds that apply to my units, and where they come from."""
+    """Override policies and bounds that apply to my units, where they come from, what
+    binds the current unit, and (for unit admins) a form to tighten or remove bounds."""
+    form = BoundForm(user=request.user, initial={"owner_unit": getattr(request.unit, "pk", None)})
+    unit = request.unit
+    effective = []
+    if unit is not None:
+        for spec in bounds.declared():
+            found = bounds.effective(unit, spec.key)
+            if found is not None:
+                effective.append((spec, spec.kind.describe(found.value), found.set_by))
     return render(
         request,
         "governance/rules.html",
@@ -127,6 +138,12 @@ def rules(request: HttpRequest) -> HttpResponse:
                 "owner_unit", "content_type"
             ),
             "bounds": Bound.objects.restrict(request.user, "view").select_related("owner_unit"),
+            "removable": set(
+                Bound.objects.restrict(request.user, "delete").values_list("pk", flat=True)
+            ),
+            "form": form if form.fields["owner_unit"].queryset.exists() else None,
+            "effective": effective,
+            "unit": unit,
         },
     )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import Q
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
@@ -157,7 +158,7 @@ class AccountPlanSerializer(serializers.ModelSerializer):
 
     def validate_account(self, account: Account) -> Account:
         if self.instance is not None and account.pk != self.instance.account_id:
-            raise serializers.ValidationError("A plan stays with its family.")
+            raise serializers.ValidationError(_("A plan stays with its family."))
         return account
 
     def create(self, validated_data):

@@ -6,6 +6,7 @@ import json
 
 from django.db import transaction
 from django.http import FileResponse, Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
@@ -55,11 +56,11 @@ class ImportUploadSerializer(serializers.Serializer):
             try:
                 value = json.loads(value)
             except ValueError:
-                raise serializers.ValidationError("Not JSON.") from None
+                raise serializers.ValidationError(_("Not JSON.")) from None
         if not isinstance(value, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in value.items()
         ):
-            raise serializers.ValidationError("Expected an object of column → field.")
+            raise serializers.ValidationError(_("Expected an object of column → field."))
         return value
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers
@@ -56,9 +57,11 @@ class DataSubjectActionsMixin:
             .filter(pk=contact.pk)
             .exists()
         ):
-            raise exceptions.PermissionDenied("Only managers of the contact's unit may do this.")
+            raise exceptions.PermissionDenied(_("Only managers of the contact's unit may do this."))
         if not privacy.visible_personal_data(self.request.user, [contact]):
-            raise exceptions.PermissionDenied("This person's data must stay in its residency zone.")
+            raise exceptions.PermissionDenied(
+                _("This person's data must stay in its residency zone.")
+            )
         return contact
 
     @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})

@@ -7,6 +7,7 @@ its refusals become 400 with the field and the rule named, or 403 with the RACI 
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.decorators import action
@@ -137,13 +138,15 @@ class ContactViewSet(DataSubjectActionsMixin, TenantViewSet):
     def perform_update(self, serializer) -> None:
         if not privacy.visible_personal_data(self.request.user, [serializer.instance]):
             raise exceptions.PermissionDenied(
-                "This person's data must stay in its residency zone; you may not edit it."
+                _("This person's data must stay in its residency zone; you may not edit it.")
             )
         super().perform_update(serializer)
 
     def perform_destroy(self, instance) -> None:
         if not privacy.visible_personal_data(self.request.user, [instance]):
-            raise exceptions.PermissionDenied("This person's data must stay in its residency zone.")
+            raise exceptions.PermissionDenied(
+                _("This person's data must stay in its residency zone.")
+            )
         super().perform_destroy(instance)
 
 

@@ -12,6 +12,8 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.fields import get_error_detail
 from rest_framework.settings import api_settings
@@ -62,6 +64,16 @@ def as_drf_validation_error(exc: DjangoValidationError) -> exceptions.Validation
     return exceptions.ValidationError(detail)
 
 
+#: restrict actions as words of a sentence ("you may see this account but not …")
+ACTION_VERBS = {
+    "change": gettext_lazy("change"),
+    "delete": gettext_lazy("delete"),
+    "approve": gettext_lazy("approve"),
+    "configure": gettext_lazy("configure"),
+    "lock": gettext_lazy("lock"),
+}
+
+
 class TenantViewSet(CurrentUnitMixin, viewsets.ModelViewSet):
     """Model viewset whose querysets always go through ``restrict``."""
 
@@ -88,7 +100,8 @@ class TenantViewSet(CurrentUnitMixin, viewsets.ModelViewSet):
             allowed = self.queryset.restrict(self.request.user, action).filter(pk=obj.pk)
             if not allowed.exists():
                 raise exceptions.PermissionDenied(
-                    f"You may see this {obj._meta.verbose_name} but not {action} it."
+                    _("You may see this %(object)s but not %(action)s it.")
+                    % {"object": obj._meta.verbose_name, "action": ACTION_VERBS.get(action, action)}
                 )
         return obj
 
@@ -108,7 +121,8 @@ class TenantViewSet(CurrentUnitMixin, viewsets.ModelViewSet):
         if not self.queryset.restrict(self.request.user, action).filter(pk=instance.pk).exists():
             transaction.set_rollback(True)
             raise exceptions.PermissionDenied(
-                f"This change would put the {instance._meta.verbose_name} outside your units."
+                _("This change would put the %(object)s outside your units.")
+                % {"object": instance._meta.verbose_name}
             )
 
 

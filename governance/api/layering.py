@@ -6,6 +6,7 @@ import django_filters
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers
@@ -116,7 +117,7 @@ class StaleOverrideViewSet(TenantViewSet):
             .filter(pk=node.pk)
             .exists()
         ):
-            raise exceptions.PermissionDenied("You may not change this object.")
+            raise exceptions.PermissionDenied(_("You may not change this object."))
         try:
             decide(node, [stale.field])
         except DjangoValidationError as exc:

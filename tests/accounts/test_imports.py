@@ -295,3 +295,47 @@ def test_the_api_queues_an_import_and_refuses_a_malformed_file(tenants, api):
     assert response.status_code == 400
     assert "name" in response.json()["errors"][0]["detail"] or "name" in str(response.json())
     assert ImportJob.objects.filter(owner_unit=fr).count() == 1
+
+
+def test_a_contacts_import_records_consents_and_never_rolls_a_withdrawal_back(tenants):
+    from accounts.models import Consent
+
+    fr = tenants.unit("fr")
+    Account.objects.create(owner_unit=fr, name="Acme", domain="acme.fr")
+    header = [
+        "Account domain",
+        "Email",
+        "Opt-in",
+        "Consent channel",
+        "Consent date",
+        "Lawful basis",
+    ]
+    rows = [
+        ["acme.fr", "ana@acme.fr", "yes", "email", "2026-03-01", "consent"],
+        ["acme.fr", "bo@acme.fr", "maybe", "email", "2026-03-01", ""],
+        ["acme.fr", "cy@acme.fr", "yes", "fax", "2099-01-01", ""],
+    ]
+    outcome = run(csv_bytes(rows, header), fr, kind="contacts")
+    assert (outcome.created, outcome.failed) == (1, 2)
+    errors = {int(r["row"]): r["errors"] for r in csv.DictReader(io.StringIO(outcome.report))}
+    assert errors[3].startswith("consent_status:")
+    assert "consent_channel:" in errors[4] and "consent_date:" in errors[4]
+    assert not Contact.objects.filter(email__in=["bo@acme.fr", "cy@acme.fr"]).exists()
+    consent = Consent.objects.get(contact__email="ana@acme.fr")
+    assert (consent.channel, consent.status, consent.lawful_basis) == (
+        "email",
+        "granted",
+        "consent",
+    )
+    assert consent.recorded_at.date().isoformat() == "2026-03-01"
+    assert consent.evidence == "Imported, row 2"
+    # Ana withdrew later; an older file saying "yes" must not grant again.
+    Consent.objects.filter(pk=consent.pk).update(
+        status="withdrawn", recorded_at="2026-06-01T00:00Z"
+    )
+    again = run(csv_bytes(rows[:1], header), fr, kind="contacts")
+    assert again.unchanged == 1
+    assert Consent.objects.get(pk=consent.pk).status == "withdrawn"
+    newer = [["acme.fr", "ana@acme.fr", "yes", "email", "2026-07-01", "consent"]]
+    assert run(csv_bytes(newer, header), fr, kind="contacts").updated == 1
+    assert Consent.objects.get(pk=consent.pk).status == "granted"

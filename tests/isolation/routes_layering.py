@@ -16,6 +16,7 @@ from tests.isolation.outcomes import (
     LOGIN,
     NOT_FOUND,
     OK,
+    REDIRECT,
     SEES,
     UNAUTHENTICATED,
     Outcome,
@@ -248,6 +249,25 @@ PROBES = [
         lambda c: "/governance/rules/",
         PAGE_LIST,
         marker=lambda c: f'data-id="policy-{c["policy"].pk}"',
+    ),
+    # Setting a bound: the unit is part of the form; a unit the actor may not configure is
+    # refused with a message (tests/governance/test_bounds_pages.py), the page redirects.
+    Probe(
+        "governance/rules/bounds/",
+        lambda c: "/governance/rules/bounds/",
+        each(REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, LOGIN),
+        method="post",
+        data=lambda c: {
+            "owner_unit": c["fr"].pk,
+            "key": "approval.required.campaign_launch",
+            "value": "yes",
+        },
+    ),
+    Probe(
+        "governance/rules/bounds/<int:pk>/delete/",
+        lambda c: f"/governance/rules/bounds/{c['bound'].pk}/delete/",
+        each(REDIRECT, NOT_FOUND, REDIRECT, REDIRECT, NOT_FOUND, LOGIN),
+        method="post",
     ),
     Probe(
         "governance/audit/",
