@@ -420,7 +420,10 @@ def _task_for(user: Any, task: TranslationTask, action: str = "change") -> Trans
 def _check_active(task: TranslationTask) -> None:
     if not task.is_active:
         raise ValidationError(
-            {"status": _("This task is %(status)s.") % {"status": task.get_status_display()}}
+            {
+                "status": _("This task is %(status)s.")
+                % {"status": task.get_status_display().lower()}
+            }
         )
 
 
@@ -541,7 +544,10 @@ def cancel_request(user: Any, request: TranslationRequest) -> TranslationRequest
     request = TranslationRequest.objects.select_for_update().get(pk=request.pk)
     if request.status != "open":
         raise ValidationError(
-            {"status": _("This request is %(status)s.") % {"status": request.get_status_display()}}
+            {
+                "status": _("This request is %(status)s.")
+                % {"status": request.get_status_display().lower()}
+            }
         )
     request.tasks.filter(status__in=ACTIVE_TASK_STATUSES).update(
         status=TaskStatus.CANCELLED, completed_by=user, completed_at=timezone.now()
