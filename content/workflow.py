@@ -356,7 +356,7 @@ def _store_machine_draft(
 ) -> TranslationTask:
     task = (
         TranslationTask.objects.unrestricted()
-        .select_for_update()
+        .select_for_update(of=("self",))
         .select_related("request__source", "request__requested_by", "owner_unit")
         .get(pk=task_id)
     )
@@ -411,7 +411,7 @@ def _task_for(user: Any, task: TranslationTask, action: str = "change") -> Trans
         raise PermissionDenied(_("You may not work on this translation task."))
     return (
         TranslationTask.objects.unrestricted()
-        .select_for_update()
+        .select_for_update(of=("self",))
         .select_related("request__source__owner_unit", "owner_unit", "result")
         .get(pk=task.pk)
     )
