@@ -275,6 +275,13 @@ STAFF_PERMISSIONS = [
     ("accounts", "add_salesowner"),
     ("accounts", "change_salesowner"),
     ("accounts", "delete_salesowner"),
+    # Glossary terms (configuration) and the translation workflow (read-only: services decide).
+    ("content", "view_glossaryterm"),
+    ("content", "add_glossaryterm"),
+    ("content", "change_glossaryterm"),
+    ("content", "delete_glossaryterm"),
+    ("content", "view_translationrequest"),
+    ("content", "view_translationtask"),
 ]
 STAFF_GROUP = "unit-admins-staff"
 
