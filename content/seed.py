@@ -2,7 +2,8 @@
 
 Global cores in English with translations in French, German, Chinese and Japanese;
 EMEA and APAC adaptations; local variants for France, Germany, the UK, China and Japan;
-one per-account personalisation for a French strategic account. Some fields are locked
+one per-account personalisation for a French strategic account; the organisation glossary
+and an open translation request (Polish, for Poland). Some fields are locked
 by global, some local overrides went stale because their source moved on, and some
 usage rights expire soon (or already did), so every dashboard state has an example.
 
@@ -22,8 +23,8 @@ from django.utils import timezone
 
 from accounts.models import Account
 from accounts.models.accounts import Tier
-from content import services
-from content.models import Asset, Status
+from content import services, workflow
+from content.models import Asset, GlossaryTerm, Status
 from glocal import layering
 from glocal.models import OrgUnit
 from glocal.seeding import SeedContext
@@ -198,6 +199,7 @@ def seed_content(ctx: SeedContext) -> None:
         {"body": email.body + "<p>Now with energy monitoring on the same sensors.</p>"},
     )
     layering.rebuild_all(Asset)
+    _glossary_and_requests(units, email)
     ctx.log(
         f"content: {len(cores)} global cores, {len(translations)} translations, "
         f"{len(made)} adaptations and variants, locks, stale reviews, expiring rights"
@@ -259,6 +261,30 @@ def _adaptations(
         )
         _publish(made["account"])
     return made
+
+
+def _glossary_and_requests(units: dict[str, OrgUnit], email: Asset) -> None:
+    """The organisation glossary, and an open request: a Polish version for Poland."""
+    for term, keep, translations in [
+        ("Acme", True, {}),
+        ("Industrial AI", True, {}),
+        ("predictive maintenance", False, {"fr": "maintenance prédictive",
+                                           "de": "vorausschauende Wartung"}),
+    ]:  # fmt: skip
+        GlossaryTerm.objects.create(
+            owner_unit=units["global"],
+            term=term,
+            source_language="en",
+            do_not_translate=keep,
+            translations=translations,
+        )
+    workflow.request_variants(
+        _user("global-admin"),
+        email,
+        [(units["pl"], "pl")],
+        timezone.now() + datetime.timedelta(days=10),
+        instructions="Keep the tone direct; our Polish customers are plant managers.",
+    )
 
 
 def _rights(units: dict[str, OrgUnit], made: dict[str, Any], webinar: Asset) -> None:

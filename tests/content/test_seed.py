@@ -30,5 +30,9 @@ def test_seed_demo_builds_a_layered_multilingual_library_once(db):
     soon = timezone.now() + datetime.timedelta(days=14)
     assert assets.filter(status=Status.PUBLISHED, expires_at__lte=soon).exists()
     assert assets.exclude(territories=[]).exists()
+    from content.models import GlossaryTerm, TranslationTask
+
+    assert GlossaryTerm.objects.filter(term="Acme", do_not_translate=True).exists()
+    assert TranslationTask.objects.filter(owner_unit__code="pl", language="pl").exists()
     call_command("seed_demo", "--password", PASSWORD, stdout=StringIO())
     assert assets.count() == count
