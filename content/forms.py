@@ -36,11 +36,13 @@ class AssetFieldsForm(forms.Form):
                 )
 
     def changes(self) -> dict[str, Any]:
-        """Only the fields whose submitted value differs from the effective one, so an
+        """Only the submitted fields whose value differs from the effective one, so an
         untouched locked or inherited field is never re-submitted as an override."""
         current = self.asset.layered_values()
         changed = {}
         for name, value in self.cleaned_data.items():
+            if name not in self.data:
+                continue
             if isinstance(value, str):
                 value = value.replace("\r\n", "\n")  # browsers send CRLF from textareas
             if value != current[name] and not (value in ("", None) and current[name] in ("", None)):
