@@ -305,3 +305,12 @@ def test_the_review_queue_lists_stale_overrides_and_assets_in_review(client, ten
 def test_the_navigation_links_to_content(client, tenants):
     page = _page(_login(client, tenants, "fr-viewer"), "/content/")
     assert '<a href="/content/">Content</a>' in page
+
+
+def test_a_partial_form_changes_only_what_it_submits(client, tenants, library):
+    client = _login(client, tenants, "fr-marketer")
+    response = client.post(f"/content/{library.local.pk}/edit/", {"cta_label": "Lire"})
+    assert response.status_code == 303
+    local = fresh(library.local)
+    assert sorted(local.overridden_fields) == ["cta_label", "intro"]
+    assert local.body == "<p>Outages cost EU utilities money.</p>"
