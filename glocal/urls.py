@@ -17,6 +17,7 @@ urlpatterns = [
     *auth_urlpatterns,
     path("governance/", include("governance.urls")),
     path("accounts/", include("accounts.urls")),
+    path("content/", include("content.urls")),
 ]
 
 handler404 = "glocal.errors.not_found"
