@@ -307,15 +307,15 @@ CONTACT_RETENTION_DAYS = env_int("CONTACT_RETENTION_DAYS", 730)
 # Content translation: "human" (default: tasks for people), "libretranslate" (a self-hosted
 # LibreTranslate-compatible service) or a dotted path to a provider class.
 CONTENT_TRANSLATION_PROVIDER = env("CONTENT_TRANSLATION_PROVIDER", "human")
-LIBRETRANSLATE_URL = env("LIBRETRANSLATE_URL")
-LIBRETRANSLATE_API_KEY = env("LIBRETRANSLATE_API_KEY")
+LIBRETRANSLATE_URL = env("LIBRETRANSLATE_URL", "")
+LIBRETRANSLATE_API_KEY = env("LIBRETRANSLATE_API_KEY", "")
 LIBRETRANSLATE_TIMEOUT = float(env("LIBRETRANSLATE_TIMEOUT", "10"))
 # Draft variants: "none" (default) or "chat-completions" (an OpenAI-compatible endpoint,
 # e.g. a self-hosted model server). Drafts always wait for human review.
 CONTENT_DRAFT_GENERATOR = env("CONTENT_DRAFT_GENERATOR", "none")
-DRAFT_LLM_URL = env("DRAFT_LLM_URL")
-DRAFT_LLM_MODEL = env("DRAFT_LLM_MODEL")
-DRAFT_LLM_API_KEY = env("DRAFT_LLM_API_KEY")
+DRAFT_LLM_URL = env("DRAFT_LLM_URL", "")
+DRAFT_LLM_MODEL = env("DRAFT_LLM_MODEL", "")
+DRAFT_LLM_API_KEY = env("DRAFT_LLM_API_KEY", "")
 DRAFT_LLM_TIMEOUT = float(env("DRAFT_LLM_TIMEOUT", "60"))
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
