@@ -250,6 +250,7 @@ class LocaleChainViewSet(TenantViewSet):
     serializer_class = LocaleChainSerializer
     filterset_class = LocaleChainFilterSet
     ordering_fields = ["updated_at"]
+    ordering = ["owner_unit_id"]
 
 
 class ResolveView(CurrentUnitMixin, APIView):

@@ -352,7 +352,7 @@ ADMIN_PROBES = [
         everyone(NOT_FOUND, LOGIN),  # units have no public page
     ),
     Probe(
-        "admin/^(?P<app_label>auth|knox|glocal|governance|accounts)/$",
+        "admin/^(?P<app_label>auth|knox|glocal|governance|accounts|content)/$",
         lambda c: "/admin/glocal/",
         ALL_STAFF,
     ),
