@@ -72,10 +72,9 @@ class AssetViewSet(LayeredViewSetMixin, TenantViewSet):
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)
-        rows = page if page is not None else None
-        if rows:
-            stale = stale_fields(rows)
-            for asset in rows:
+        if page:  # one query for the whole page's stale overrides
+            stale = stale_fields(page)
+            for asset in page:
                 asset.stale = stale[asset.pk]
         return page
 
