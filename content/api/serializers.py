@@ -18,6 +18,7 @@ from rest_framework import serializers
 
 from accounts.models import Account
 from content import alerts, rights
+from content.languages import normalise_tag
 from content.models import Asset, AssetVersion, Layer, LocaleChain
 from glocal.api.base import RestrictedPrimaryKeyRelatedField, ValidatedModelSerializer
 from glocal.layering.models import StaleOverride
@@ -35,13 +36,13 @@ class RightsStatus:
 def rights_status(effective: rights.Rights, now: datetime | None = None) -> str:
     """The badge for effective rights: not yet valid, expired, expiring soon, or ok."""
     now = now or timezone.now()
+    # Expired first: an asset that will never be usable again is not "not yet valid".
+    if effective.expires_at is not None and now >= effective.expires_at:
+        return RightsStatus.EXPIRED
     if effective.valid_from is not None and now < effective.valid_from:
         return RightsStatus.NOT_YET_VALID
-    if effective.expires_at is not None:
-        if now >= effective.expires_at:
-            return RightsStatus.EXPIRED
-        if effective.expires_at <= now + alerts.WARNING_WINDOW:
-            return RightsStatus.EXPIRING_SOON
+    if effective.expires_at is not None and effective.expires_at <= now + alerts.WARNING_WINDOW:
+        return RightsStatus.EXPIRING_SOON
     return RightsStatus.OK
 
 
@@ -274,6 +275,9 @@ class LocaleChainSerializer(ValidatedModelSerializer):
         model = LocaleChain
         fields = ["id", "owner_unit", "owner_unit_code", "chain", "updated_at"]
         read_only_fields = ["updated_at"]
+
+    def validate_chain(self, chain: list[str]) -> list[str]:
+        return [normalise_tag(tag) for tag in chain]
 
     def validate(self, attrs):
         if self.instance is None and "owner_unit" not in attrs:
