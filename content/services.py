@@ -10,14 +10,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from accounts.models import Account
-from content.models import Asset
+from content.models import Asset, Status
+from content.rendering import check_tokens
 from glocal import layering
 from glocal.changes import acting_as
+from glocal.layering.models import StaleOverride
 from glocal.models import OrgUnit
 
 #: non-layered fields an author may set when creating or deriving a node
@@ -64,6 +68,7 @@ def create_asset(
     unknown = set(values) - set(Asset.layered_fields)
     if unknown:
         raise ValidationError({name: _("Not a layered field.") for name in sorted(unknown)})
+    check_tokens(values)
     asset = Asset(
         owner_unit=owner_unit,
         kind=kind,
@@ -96,6 +101,7 @@ def derive_asset(
     """
     _visible(user, parent)
     _may_own(user, owner_unit)
+    check_tokens(values or {})
     extras = {
         "industries": list(parent.industries),
         "personas": list(parent.personas),
@@ -128,6 +134,7 @@ def translate_asset(
     unknown = set(values) - set(Asset.layered_fields)
     if unknown:
         raise ValidationError({name: _("Not a layered field.") for name in sorted(unknown)})
+    check_tokens(values)
     asset = Asset(
         owner_unit=original.owner_unit,
         kind=original.kind,
@@ -148,8 +155,12 @@ def translate_asset(
 
 
 def edit_asset(user: Any, asset: Asset, values: dict[str, Any]) -> Asset:
-    """Change (at a core) or override (below) layered fields; policies and locks apply."""
+    """Change (at a core) or override (below) layered fields; policies and locks apply.
+
+    Token problems are refused here, before the engine, so an author hears about them
+    at writing time rather than when a preview or a send renders blanks."""
     _visible(user, asset, "change")
+    check_tokens(values)
     with acting_as(user):
         return layering.set_fields(asset, values)
 
@@ -189,3 +200,51 @@ def set_rights(
     with acting_as(user):
         asset.save(update_fields=[*RIGHTS_FIELDS])
     return asset
+
+
+@transaction.atomic
+def set_details(user: Any, asset: Asset, **fields: Any) -> Asset:
+    """Change the node's tags or file (not layered: each node keeps its own)."""
+    _visible(user, asset, "change")
+    unknown = set(fields) - set(DETAIL_FIELDS)
+    if unknown:
+        raise ValidationError(
+            {name: _("This field cannot be set here.") for name in sorted(unknown)}
+        )
+    asset = Asset.objects.select_for_update().get(pk=asset.pk)
+    for name, value in fields.items():
+        setattr(asset, name, value)
+    asset.full_clean()
+    with acting_as(user):
+        asset.save(update_fields=list(fields))
+    return asset
+
+
+def delete_refusal(asset: Asset) -> dict[str, str] | None:
+    """Why ``asset`` may not be deleted (field errors), or None when it may."""
+    if asset.status != Status.DRAFT:
+        return {
+            "status": _("Only a draft can be deleted; retire this %(status)s asset instead.")
+            % {"status": asset.get_status_display().lower()}
+        }
+    dependants = Asset.objects.unrestricted().filter(
+        Q(parent_id=asset.pk) | Q(translation_of_id=asset.pk) | Q(case_study=asset.pk)
+    )
+    if dependants.exists():
+        return {"id": _("Other assets derive from or refer to this one; retire it instead.")}
+    return None
+
+
+@transaction.atomic
+def delete_asset(user: Any, asset: Asset) -> None:
+    """Delete a draft nothing builds on; anything else is retired, so history survives."""
+    _visible(user, asset, "delete")
+    asset = Asset.objects.select_for_update().get(pk=asset.pk)
+    refusal = delete_refusal(asset)
+    if refusal:
+        raise ValidationError(refusal)
+    StaleOverride.objects.filter(
+        content_type=ContentType.objects.get_for_model(Asset), object_id=asset.pk
+    ).delete()
+    with acting_as(user):
+        asset.delete()

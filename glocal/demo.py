@@ -275,6 +275,17 @@ STAFF_PERMISSIONS = [
     ("accounts", "add_salesowner"),
     ("accounts", "change_salesowner"),
     ("accounts", "delete_salesowner"),
+    # Content assets (publication and deletion stay with the services), their read-only
+    # versions, and the language fallback chains unit admins configure.
+    ("content", "view_asset"),
+    ("content", "add_asset"),
+    ("content", "change_asset"),
+    ("content", "delete_asset"),
+    ("content", "view_assetversion"),
+    ("content", "view_localechain"),
+    ("content", "add_localechain"),
+    ("content", "change_localechain"),
+    ("content", "delete_localechain"),
     # Glossary terms (configuration) and the translation workflow (read-only: services decide).
     ("content", "view_glossaryterm"),
     ("content", "add_glossaryterm"),

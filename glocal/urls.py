@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/v1/", include(("glocal.api.urls", "api"), namespace="api")),
     path("api/v1/", include(("governance.api.urls", "governance-api"))),
     path("api/v1/", include(("accounts.api.urls", "accounts-api"))),
+    path("api/v1/", include(("content.api.urls", "content-api"))),
     path("api/v1/", include(("content.api.workflow_urls", "content-workflow-api"))),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("glocal.dashboard_urls")),
