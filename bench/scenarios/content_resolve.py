@@ -4,7 +4,8 @@ One organisation (GLOBAL → 2 REGIONs → 6 LOCALs), an email family: an Englis
 core with a French translation, regional adaptations, local variants and per-account
 personalisations for one account in ten; 10,000 contacts on 2,000 accounts, in English,
 French and Canadian French, with usage rights on one local variant (a territory) and
-one regional adaptation (channels), so the resolver both picks and falls back.
+one regional adaptation (channels: not email), so the resolver both picks and falls back
+to a less specific layer.
 
 Figure: ``content.resolve.resolve`` for all contacts of a send, then rendering each
 contact's effective values with its personalisation tokens
@@ -52,6 +53,24 @@ def build() -> tuple[Asset, list[Contact]]:
     rng = Random(2026)
     org = Organization.objects.create(name="Content Bench", slug="content-bench")
     root = OrgUnit.objects.create(organization=org, tier=Tier.GLOBAL, code="g", name="Global")
+    regions: dict[str, OrgUnit] = {}
+    locals_: list[OrgUnit] = []
+    for code, countries in REGIONS.items():
+        regions[code] = OrgUnit.objects.create(
+            organization=org, parent=root, tier=Tier.REGION, code=code, name=code.upper()
+        )
+        for country in countries:
+            locals_.append(
+                OrgUnit.objects.create(
+                    organization=org,
+                    parent=regions[code],
+                    tier=Tier.LOCAL,
+                    code=country.lower(),
+                    name=country,
+                    countries=[country],
+                )
+            )
+    # The author joins once the tree exists (a user's scope is computed once and kept).
     author = get_user_model().objects.create(username="content-bench-admin")
     Membership.objects.create(user=author, unit=root, role=Role.ADMIN)
     core = services.create_asset(
@@ -76,11 +95,7 @@ def build() -> tuple[Asset, list[Contact]]:
         {"title": "L'arrêt n'est pas une fatalité", "intro": "Bonjour {{ contact.first_name }},"},
     )
     _publish(core, french)
-    locals_: list[OrgUnit] = []
-    for code, countries in REGIONS.items():
-        region = OrgUnit.objects.create(
-            organization=org, parent=root, tier=Tier.REGION, code=code, name=code.upper()
-        )
+    for code, region in regions.items():
         adapted = services.derive_asset(
             author, core, region, {"summary": f"For {code.upper()} plants."}
         )
@@ -89,23 +104,15 @@ def build() -> tuple[Asset, list[Contact]]:
         )
         _publish(adapted, adapted_fr)
         if code == "amer":
-            services.set_rights(author, adapted, channels=["email", "linkedin"])
-        for country in countries:
-            unit = OrgUnit.objects.create(
-                organization=org,
-                parent=region,
-                tier=Tier.LOCAL,
-                code=country.lower(),
-                name=country,
-                countries=[country],
-            )
-            locals_.append(unit)
+            services.set_rights(author, adapted, channels=["linkedin", "events"])
+        for unit in (u for u in locals_ if u.parent_id == region.pk):
+            country = unit.countries[0]
             variant = services.derive_asset(
                 author, adapted, unit, {"cta_label": f"Book a visit ({country})"}
             )
             _publish(variant)
             if country == "GB":
-                services.set_rights(author, variant, territories=["GB", "IE"])
+                services.set_rights(author, variant, territories=["GB"])
     accounts = Account.objects.bulk_create(
         Account(
             owner_unit=locals_[i % len(locals_)],
@@ -178,7 +185,7 @@ def run() -> dict:
     core, contacts = build()
     core = Asset.objects.get(pk=core.pk)
     outcome = send(core, contacts)
-    usable = sum(1 for row in outcome if row.get("asset_id"))
+    usable = sum(1 for row in outcome if row["asset"] is not None)
     counts = {n: queries(core, contacts[:n]) for n in (100, 1000, len(contacts))}
     # One call is already 10,000 contacts: fewer, longer runs than the request scenarios.
     runs, _calls = runs_and_calls()
@@ -206,6 +213,6 @@ def run() -> dict:
             "constant query count": "yes" if len(set(counts.values())) == 1 else "NO",
             "resolve + render": f"{len(contacts) / figure:,.0f} contacts/s",
             "core only": f"{len(contacts) / baseline:,.0f} contacts/s",
-            "usable / refused": f"{usable:,} / {len(contacts) - usable:,}",
+            "usable / nothing usable": f"{usable:,} / {len(contacts) - usable:,}",
         },
     }
