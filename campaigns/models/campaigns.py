@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Lifecycle
+from campaigns.models.playbooks import PlaybookStatus
 from glocal.tenancy import TenantOwnedModel
 
 #: Only accounts a team has chosen to pursue (and not yet won or dropped) are targeted.
@@ -135,7 +136,7 @@ class Campaign(TenantOwnedModel):
                 )
                 % {"playbook": playbook.name, "owner": playbook.owner_unit.name, "unit": unit.name}
             }
-        if playbook.status != "published":
+        if playbook.status != PlaybookStatus.PUBLISHED:
             return {"playbook": gettext("“%(p)s” is not published yet.") % {"p": playbook.name}}
         if not playbook.steps:
             return {"playbook": gettext("“%(p)s” has no steps.") % {"p": playbook.name}}
