@@ -1,0 +1,235 @@
+"""Channel-mix guardrails: bounds declared here, enforced on campaigns and touches.
+
+Every rule is a ``glocal.layering.bounds`` bound, so a region or local unit may only
+tighten what its ancestors set (the registry refuses a loosening value, naming the rule
+and the unit that set it). Keys:
+
+* ``campaigns.channels.allowed`` — channels a unit may use at all (ALLOWED);
+* ``campaigns.share.max.<channel>`` / ``campaigns.share.min.<channel>`` — share of a
+  campaign's touches on that channel, 0-1 (MAX / MIN);
+* ``campaigns.lawful_basis.<channel>`` — lawful bases accepted for that channel
+  (ALLOWED; unset: consent only, see ``campaigns.gates``);
+* ``campaigns.frequency.account_7d`` / ``campaigns.frequency.family_7d`` — touches per
+  account (per account family) in any 7 days, across all campaigns (MAX);
+* ``campaigns.hours.start`` / ``campaigns.hours.end`` — allowed local send hours
+  (MIN start, MAX end; unset: 09-18).
+
+A campaign's *planned mix* is the share of its steps per channel: every step reaches
+every contact, so step shares are touch shares.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Channel, Consent
+from campaigns.scheduling import DEFAULT_HOURS
+from glocal.layering import bounds
+from glocal.layering.models import Bound
+from glocal.models import OrgUnit
+
+ALLOWED_CHANNELS = bounds.declare("campaigns.channels.allowed", bounds.ALLOWED, _("Channels"))
+MAX_SHARE = {
+    c: bounds.declare(
+        f"campaigns.share.max.{c}",
+        bounds.MAX,
+        format_lazy(_("Maximum share of touches on {channel}"), channel=label),
+    )
+    for c, label in Channel.choices
+}
+MIN_SHARE = {
+    c: bounds.declare(
+        f"campaigns.share.min.{c}",
+        bounds.MIN,
+        format_lazy(_("Minimum share of touches on {channel}"), channel=label),
+    )
+    for c, label in Channel.choices
+}
+LAWFUL_BASES = {
+    c: bounds.declare(
+        f"campaigns.lawful_basis.{c}",
+        bounds.ALLOWED,
+        format_lazy(_("Lawful bases accepted for {channel}"), channel=label),
+    )
+    for c, label in Channel.choices
+}
+ACCOUNT_CAP = bounds.declare(
+    "campaigns.frequency.account_7d", bounds.MAX, _("Touches per account in 7 days")
+)
+FAMILY_CAP = bounds.declare(
+    "campaigns.frequency.family_7d", bounds.MAX, _("Touches per account family in 7 days")
+)
+HOURS_START = bounds.declare("campaigns.hours.start", bounds.MIN, _("Earliest local send hour"))
+HOURS_END = bounds.declare("campaigns.hours.end", bounds.MAX, _("Latest local send hour"))
+
+SHARE_KEYS = {s.key for s in (*MAX_SHARE.values(), *MIN_SHARE.values())}
+HOUR_KEYS = {HOURS_START.key, HOURS_END.key}
+CAP_KEYS = {ACCOUNT_CAP.key, FAMILY_CAP.key}
+CHANNEL_LIST_KEYS = {ALLOWED_CHANNELS.key}
+BASIS_KEYS = {s.key for s in LAWFUL_BASES.values()}
+ALL_KEYS = SHARE_KEYS | HOUR_KEYS | CAP_KEYS | CHANNEL_LIST_KEYS | BASIS_KEYS
+
+
+@dataclass(frozen=True)
+class Rule:
+    """An effective bound: its spec, its binding value and the unit that set it."""
+
+    spec: bounds.BoundSpec
+    value: Any
+    set_by: OrgUnit
+
+    def describe(self) -> str:
+        return gettext("“%(label)s” = %(rule)s, set by %(unit)s (%(tier)s)") % {
+            "label": self.spec.label,
+            "rule": self.spec.kind.describe(self.value),
+            "unit": self.set_by.name,
+            "tier": self.set_by.tier,
+        }
+
+
+@dataclass
+class MixRules:
+    """Every effective campaign bound of one unit, loaded once (per planning chunk)."""
+
+    unit: OrgUnit
+    rules: dict[str, Rule] = field(default_factory=dict)
+
+    def get(self, spec: bounds.BoundSpec) -> Rule | None:
+        return self.rules.get(spec.key)
+
+    @property
+    def hours(self) -> tuple[int, int]:
+        start = self.get(HOURS_START)
+        end = self.get(HOURS_END)
+        return (
+            int(start.value) if start else DEFAULT_HOURS[0],
+            int(end.value) if end else DEFAULT_HOURS[1],
+        )
+
+    def channel_allowed(self, channel: str) -> bool:
+        rule = self.get(ALLOWED_CHANNELS)
+        return rule is None or channel in rule.value
+
+
+def rules_for(unit: OrgUnit) -> MixRules:
+    """The unit's effective campaign bounds (one query per bound the path sets)."""
+    present = set(
+        Bound.objects.filter(owner_unit__in=_path(unit), key__in=ALL_KEYS).values_list(
+            "key", flat=True
+        )
+    )
+    rules = MixRules(unit)
+    for key in present:
+        found = bounds.effective(unit, key)
+        if found is not None:
+            rules.rules[key] = Rule(bounds.spec(key), found.value, found.set_by)
+    return rules
+
+
+def _path(unit: OrgUnit) -> list[int]:
+    ids = []
+    while unit is not None:
+        ids.append(unit.pk)
+        unit = unit.parent
+    return ids
+
+
+def planned_mix(steps: list[dict[str, Any]]) -> dict[str, float]:
+    """Share of touches per channel for a list of (effective) steps."""
+    counts = Counter(step["channel"] for step in steps)
+    total = sum(counts.values())
+    return {channel: n / total for channel, n in counts.items()} if total else {}
+
+
+def mix_problems(steps: list[dict[str, Any]], rules: MixRules) -> list[str]:
+    """Why a planned mix leaves the bounds, one sentence per bound broken."""
+    mix = planned_mix(steps)
+    problems = []
+    allowed = rules.get(ALLOWED_CHANNELS)
+    for channel, share in sorted(mix.items()):
+        label = Channel(channel).label
+        if allowed is not None and channel not in allowed.value:
+            problems.append(
+                gettext("%(channel)s is not allowed: %(rule)s.")
+                % {"channel": label, "rule": allowed.describe()}
+            )
+        cap = rules.get(MAX_SHARE[channel])
+        if cap is not None and share > cap.value + 1e-9:
+            problems.append(
+                gettext("%(channel)s takes %(share).0f%% of touches: %(rule)s.")
+                % {"channel": label, "share": share * 100, "rule": cap.describe()}
+            )
+    for channel, spec in MIN_SHARE.items():
+        floor = rules.get(spec)
+        share = mix.get(channel, 0.0)
+        if floor is not None and share + 1e-9 < floor.value:
+            problems.append(
+                gettext("%(channel)s takes %(share).0f%% of touches: %(rule)s.")
+                % {
+                    "channel": Channel(channel).label,
+                    "share": share * 100,
+                    "rule": floor.describe(),
+                }
+            )
+    return problems
+
+
+def check_mix(campaign, rules: MixRules | None = None) -> None:
+    """Refuse a campaign whose planned mix (after local overrides) leaves the bounds."""
+    rules = rules or rules_for(campaign.owner_unit)
+    problems = mix_problems(campaign.effective_steps(), rules)
+    if problems:
+        raise ValidationError(
+            {"overrides" if campaign.overrides else "playbook": [
+                gettext("Refused by the channel mix: %(p)s") % {"p": p} for p in problems
+            ]}
+        )  # fmt: skip
+
+
+def check_value(key: str, value: Any) -> str | None:
+    """Range checks the generic bound kinds do not know (shares, hours, names)."""
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if key in SHARE_KEYS and not (number and 0 <= value <= 1):
+        return gettext("A share is a number from 0 to 1.")
+    if key in HOUR_KEYS and not (isinstance(value, int) and 0 <= value <= 24):
+        return gettext("An hour is a whole number from 0 to 24.")
+    if key in CAP_KEYS and not (isinstance(value, int) and value >= 0):
+        return gettext("A cap is a whole number, 0 or more.")
+    if key in CHANNEL_LIST_KEYS and isinstance(value, list):
+        unknown = sorted(set(value) - set(Channel.values))
+        if unknown:
+            return gettext("Unknown channels: %(c)s.") % {"c": ", ".join(unknown)}
+    if key in BASIS_KEYS and isinstance(value, list):
+        unknown = sorted(set(value) - set(Consent.LawfulBasis.values))
+        if unknown:
+            return gettext("Unknown lawful bases: %(b)s.") % {"b": ", ".join(unknown)}
+    return None
+
+
+@transaction.atomic
+def set_rule(user: Any, unit: OrgUnit, key: str, value: Any) -> Bound:
+    """Set a unit's channel-mix bound (unit admins only); loosening is refused."""
+    if key not in ALL_KEYS:
+        raise ValidationError({"key": gettext("Not a channel-mix bound: %(k)s.") % {"k": key}})
+    if not OrgUnit.objects.restrict(user, "configure").filter(pk=unit.pk).exists():
+        raise PermissionDenied(
+            gettext("Only administrators of %(unit)s set its channel mix.") % {"unit": unit.name}
+        )
+    problem = check_value(key, value)
+    if problem:
+        raise ValidationError({"value": problem})
+    bound = Bound.objects.filter(owner_unit=unit, key=key).first() or Bound(
+        owner_unit=unit, key=key
+    )
+    bound.value = value
+    bound.full_clean()  # the bounds registry refuses a value that loosens an ancestor's
+    bound.save()
+    return bound

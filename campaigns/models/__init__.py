@@ -1,0 +1,17 @@
+"""Campaign models: layered playbooks, local campaigns and the touches they plan."""
+
+from campaigns.models.campaigns import Campaign, CampaignStatus
+from campaigns.models.playbooks import Condition, Playbook, PlaybookStatus, check_steps
+from campaigns.models.touches import Touch, TouchStatus, idempotency_key
+
+__all__ = [
+    "Campaign",
+    "CampaignStatus",
+    "Condition",
+    "Playbook",
+    "PlaybookStatus",
+    "Touch",
+    "TouchStatus",
+    "check_steps",
+    "idempotency_key",
+]
