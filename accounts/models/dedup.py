@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from glocal.tenancy import TenantOwnedModel
 
@@ -22,7 +23,7 @@ class DuplicateCandidate(TenantOwnedModel):
     """
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("status", "Open")
         MERGED = "merged", _("Merged")
         DISMISSED = "dismissed", _("Dismissed")
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from glocal.tenancy import TenantOwnedModel, TenantQuerySet
 
@@ -65,7 +66,7 @@ class FamilyConflict(TenantOwnedModel):
         SAME_FAMILY = "same_family", _("Same family")
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("status", "Open")
         RESOLVED = "resolved", _("Resolved")
 
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)

@@ -11,19 +11,20 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from content.languages import validate_language_tag
 from glocal.tenancy import TenantOwnedModel
 
 
 class RequestStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("status", "Open")
     DONE = "done", _("Done")
     CANCELLED = "cancelled", _("Cancelled")
 
 
 class TaskStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("status", "Open")
     MACHINE_DRAFTED = "machine_drafted", _("Machine draft ready")
     IN_REVIEW = "in_review", _("In review")
     DONE = "done", _("Done")
