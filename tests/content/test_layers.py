@@ -205,3 +205,26 @@ def test_the_case_study_is_a_reference_to_a_usable_case_study(tenants, library):
 
 def test_asset_rows_are_assets(library):
     assert Asset.objects.count() == 3
+
+
+def test_a_locked_brand_claim_is_refused_below_global_naming_the_owner(tenants, library):
+    """Even where the organisation lets regions adapt the brand claim, a lock set by
+    Global on the core refuses it below, and the refusal names the unit that locked it."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from glocal.layering.models import OverridePolicy
+
+    OverridePolicy.objects.create(
+        owner_unit=tenants.unit("global"),
+        content_type=ContentType.objects.get_for_model(Asset),
+        field="brand_claim",
+        lowest_tier="REGION",
+    )
+    services.edit_asset(tenants.user("emea-marketer"), library.regional, {"brand_claim": "EU"})
+    layering.set_locks(tenants.user("global-manager"), library.core, lock=["brand_claim"])
+    services.revert_fields(tenants.user("emea-marketer"), library.regional, ["brand_claim"])
+    with pytest.raises(ValidationError) as exc:
+        services.edit_asset(tenants.user("emea-marketer"), library.regional, {"brand_claim": "EU"})
+    message = exc.value.message_dict["brand_claim"][0]
+    assert "locked by Acme Global (GLOBAL)" in message and "only that unit can unlock" in message
+    assert fresh(library.regional).brand_claim == "Acme keeps the lights on"
