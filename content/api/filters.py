@@ -6,6 +6,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from content import search
 from content.languages import normalise_tag
 from content.models import Asset, Kind, Layer, LocaleChain, Status
 from glocal.models import Tier
@@ -42,7 +43,8 @@ class AssetFilterSet(django_filters.FilterSet):
         fields = ["owner_unit", "funnel_stage", "account", "parent", "translation_of"]
 
     def search(self, queryset, name, value):
-        return queryset.filter(Q(title__icontains=value) | Q(summary__icontains=value))
+        """Full-text over effective content, the same search as the dashboard library."""
+        return search.search_assets(queryset, value)
 
     def filter_layer(self, queryset, name, value):
         if not value:

@@ -109,3 +109,13 @@ def test_chinese_text_matches_by_substring(tenants):
         values={"title": "电网韧性", "body": "<p>停电代价高昂</p>"},
     )  # fmt: skip
     assert asset.pk in _found(tenants.user("global-viewer"), "代价")
+
+
+def test_the_api_searches_effective_content_like_the_dashboard(api, library):
+    found = api("fr-marketer").get("/api/v1/content/assets/", {"q": "outages"}).json()
+    ids = {row["id"] for row in found["results"]}
+    assert library.core.pk in ids  # matched by a word of its body, not its title
+    assert (
+        api("de-marketer").get("/api/v1/content/assets/", {"q": "Hello France"}).json()["results"]
+        == []
+    )  # France's draft variant stays France's
