@@ -318,3 +318,20 @@ class PreviewSerializer(serializers.Serializer):
         child=serializers.ListField(child=serializers.CharField())
     )
     resolved = ResolvedSerializer()
+
+
+class GenerateDraftSerializer(serializers.Serializer):
+    owner_unit = RestrictedPrimaryKeyRelatedField(
+        queryset=OrgUnit.objects,
+        action="own",
+        required=False,
+        help_text="The unit the draft variant is for (default: the unit you act for)",
+    )
+    instructions = serializers.CharField(max_length=2000)
+    audience = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class GeneratedDraftSerializer(serializers.Serializer):
+    variant = AssetSerializer()
+    generator = serializers.CharField()
+    violations = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))

@@ -6,6 +6,7 @@ refusals become 400 naming the field and the rule, or 403 with the reason.
 
 from __future__ import annotations
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -15,7 +16,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from content import previews, publishing, services, versions
+from content import drafting, previews, publishing, services, versions, workflow
 from content.api.filters import AssetFilterSet, LocaleChainFilterSet
 from content.api.inputs import PreviewQuerySerializer, ResolveSerializer
 from content.api.serializers import (
@@ -23,6 +24,8 @@ from content.api.serializers import (
     AssetVersionSerializer,
     DeriveSerializer,
     DiffQuerySerializer,
+    GeneratedDraftSerializer,
+    GenerateDraftSerializer,
     LocaleChainSerializer,
     PendingApprovalSerializer,
     PreviewSerializer,
@@ -47,6 +50,11 @@ CHAIN = (
 )
 
 
+class DraftServiceUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "draft_generator_unavailable"
+
+
 class AssetViewSet(LayeredViewSetMixin, TenantViewSet):
     """Content assets of your units and the published assets of the units above.
 
@@ -62,6 +70,7 @@ class AssetViewSet(LayeredViewSetMixin, TenantViewSet):
     restrict_actions = {
         **LayeredViewSetMixin.restrict_actions,
         "derive": "view",
+        "generate_draft": "view",  # deriving for your own unit, like derive
         "submit": "change",
         "publish": "change",
         "retire": "change",
@@ -141,6 +150,43 @@ class AssetViewSet(LayeredViewSetMixin, TenantViewSet):
             language=data.get("language"),
         )
         return self._reply(variant, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=GenerateDraftSerializer,
+        responses={
+            201: GeneratedDraftSerializer,
+            503: OpenApiResponse(description="No generator configured, or it failed"),
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="generate-draft")
+    def generate_draft(self, request, pk=None):
+        """A draft variant proposed by the configured generator — always a draft, for
+        people to review, edit and publish through the normal flow."""
+        source = self.get_object()
+        payload = GenerateDraftSerializer(data=request.data, context=self.get_serializer_context())
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        unit = data.get("owner_unit") or request.unit
+        if unit is None:
+            raise exceptions.ValidationError({"owner_unit": _("Name the unit the draft is for.")})
+        try:
+            variant, proposal = run(
+                workflow.generate_draft,
+                request.user,
+                source,
+                unit,
+                data["instructions"],
+                data["audience"],
+            )
+        except (drafting.DraftGenerationError, ImproperlyConfigured) as exc:
+            raise DraftServiceUnavailable(str(exc)) from None
+        fresh = self.queryset.get(pk=variant.pk)
+        body = {
+            "variant": self.get_serializer(fresh).data,
+            "generator": proposal.generator,
+            "violations": proposal.violations,
+        }
+        return Response(body, status=status.HTTP_201_CREATED)
 
     # --- lifecycle ---------------------------------------------------------------------
 

@@ -128,6 +128,15 @@ PROBES = [
         api=True,
     ),
     Probe(ASSET + "$", _asset(), API_DELETE, method="delete", api=True),
+    # Without instructions: 400 for whoever sees the asset (the generator is never called).
+    Probe(
+        ASSET + "generate-draft/$",
+        _asset("generate-draft/"),
+        each(BAD, NOT_FOUND, BAD, BAD, NOT_FOUND, UNAUTHENTICATED),
+        method="post",
+        data=lambda c: {},
+        api=True,
+    ),
     Probe(
         ASSET + "derive/$",
         _asset("derive/"),
