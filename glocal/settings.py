@@ -245,6 +245,9 @@ SPECTACULAR_SETTINGS = {
         "AccountTierEnum": "accounts.models.accounts.Tier",
         "ImportJobKindEnum": "accounts.models.imports.ImportJob.Kind",
         "EngagementEventKindEnum": "accounts.models.engagement.EventKind",
+        # open / done / cancelled: action items and translation requests share it.
+        "WorkStatusEnum": "governance.models.rituals.ActionItem.Status",
+        "TranslationTaskStatusEnum": "content.models.workflow.TaskStatus",
         **{
             f"{name}Enum": f"{_ERRORS}.{name}Enum.choices"
             for name in ["ValidationError", "ClientError", "ServerError"]
