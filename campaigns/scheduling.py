@@ -31,7 +31,9 @@ MAX_SHIFT_DAYS = 60
 def _calendar(country: str) -> holidays.HolidayBase | None:
     try:
         return holidays.country_holidays(country)
-    except NotImplementedError:  # a country the package does not know: weekends only
+    except NotImplementedError:
+        # The package's signal for a country it has no calendar for (e.g. a code it does
+        # not cover yet): such a country keeps weekends only, it is not an error to plan.
         return None
 
 

@@ -93,3 +93,12 @@ def test_it_never_plans_in_the_past():
     assert local_label(send_time(dt.date(2026, 6, 5), PARIS, "FR", not_before=late), PARIS) == (
         "2026-06-08 09:00 Europe/Paris"
     )
+
+
+def test_a_country_without_a_holiday_calendar_keeps_weekends_only():
+    from campaigns.scheduling import holiday_name, is_business_day
+
+    assert holiday_name(dt.date(2026, 12, 25), "XX") is None  # no calendar: no holiday
+    assert is_business_day(dt.date(2026, 12, 25), "XX")  # a Friday
+    assert not is_business_day(dt.date(2026, 12, 26), "XX")  # a Saturday
+    assert not is_business_day(dt.date(2026, 12, 25), "FR")  # Christmas in France

@@ -173,3 +173,16 @@ def test_bad_settings_fail_loudly(settings, overrides, message):
 
     with pytest.raises(ImproperlyConfigured, match=message):
         get_provider()
+
+
+def test_a_bare_stand_in_answers_501_for_any_endpoint():
+    import httpx
+
+    from tests.fakes.server import FakeService, JsonHandler
+
+    class Bare(FakeService):
+        handler = JsonHandler
+
+    with Bare() as fake:
+        response = httpx.post(f"{fake.url}/anything", json={})
+    assert response.status_code == 501 and "/anything" in response.json()["error"]

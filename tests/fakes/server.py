@@ -65,7 +65,8 @@ class JsonHandler(BaseHTTPRequestHandler):
         self.send(status, answer)
 
     def answer(self, body: Any) -> tuple[int, Any]:
-        raise NotImplementedError
+        """Subclasses speak one service's protocol; the bare handler knows no endpoint."""
+        return 501, {"error": f"this stand-in has no endpoint {self.path}"}
 
     def send(self, status: int, answer: Any) -> None:
         if isinstance(answer, str):
