@@ -1,7 +1,7 @@
 """Touches: one planned contact moment (a step for one contact), the unit of dispatch.
 
 The table is the outbox of DESIGN section 6: the planner writes rows, the dispatcher
-(a later slice) claims due rows in batches and records the outcome on them.
+(``campaigns.dispatch``) claims due rows in batches and records the outcome on them.
 """
 
 from __future__ import annotations
@@ -64,9 +64,14 @@ class Touch(TenantOwnedModel):
     reason_code = models.CharField(_("reason code"), max_length=40, blank=True)
     reason = models.TextField(_("reason"), blank=True)
     idempotency_key = models.CharField(_("idempotency key"), max_length=64, unique=True)
-    # Dispatch bookkeeping (used by the dispatch slice).
+    # Dispatch bookkeeping (``campaigns.dispatch``).
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    #: the claim a send task must present; a stale task (its claim expired and the touch
+    #: was claimed again) finds another id and leaves the touch alone
+    claim_id = models.UUIDField(null=True, blank=True, editable=False)
     claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
+    retry_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -80,6 +85,7 @@ class Touch(TenantOwnedModel):
             models.Index(fields=["account", "scheduled_at"]),
             models.Index(fields=["family_root", "scheduled_at"]),
             models.Index(fields=["campaign", "status"]),
+            models.Index(fields=["owner_unit", "status", "scheduled_at"]),
         ]
 
     def __str__(self) -> str:
