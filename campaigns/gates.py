@@ -147,19 +147,25 @@ class Frequency:
         end: dt.datetime,
         *,
         exclude_ids: Iterable[int] = (),
+        statuses: Iterable[str] = COUNTED,
+        future: bool = True,
     ) -> Frequency:
         """One query: counted touches of these accounts or families in [start - 7d, end + 7d].
 
-        At send time pass the touches being checked in ``exclude_ids`` (they are counted
-        rows themselves).
+        At send time (``future=False``, ``statuses=(SENT,)``) only what already went out
+        in the last 7 days counts; pass the touches being checked in ``exclude_ids``.
         """
+        time_field = "scheduled_at" if future else "sent_at"
         rows = (
             Touch.objects.unrestricted()
             .filter(Q(account_id__in=list(account_ids)) | Q(family_root_id__in=list(family_ids)))
-            .filter(scheduled_at__gt=start - WINDOW, scheduled_at__lt=end + WINDOW)
-            .filter(status__in=COUNTED)
+            .filter(**{f"{time_field}__gt": start - WINDOW})
+            .filter(
+                **({f"{time_field}__lt": end + WINDOW} if future else {f"{time_field}__lte": end})
+            )
+            .filter(status__in=list(statuses))
             .exclude(pk__in=list(exclude_ids))
-            .values_list("account_id", "family_root_id", "scheduled_at")
+            .values_list("account_id", "family_root_id", time_field)
         )
         found = cls()
         for account_id, family_id, when in rows:
@@ -234,3 +240,14 @@ def condition(step_condition: str, account: Account, threshold: float) -> Refusa
             % {"account": account.name},
         )
     return None
+
+
+def address(channel: str, recipient: str) -> Refusal | None:
+    """The contact has an address on the channel (email, or a phone for messaging)."""
+    if recipient:
+        return None
+    return Refusal(
+        "no_address",
+        gettext("The contact has no address for %(channel)s.")
+        % {"channel": Channel(channel).label},
+    )

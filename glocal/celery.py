@@ -64,6 +64,12 @@ app.conf.beat_schedule = {
         "task": "accounts.tasks.detect_duplicates_everywhere",
         "schedule": crontab(hour=1, minute=45),
     },
+    # Campaigns: claim due touches (and expired claims) and complete finished campaigns.
+    "campaigns-dispatch": {
+        "task": "campaigns.tasks.dispatch_due",
+        "schedule": float(os.environ.get("CAMPAIGNS_DISPATCH_INTERVAL", "10")),
+        "options": {"expires": 60},
+    },
     # Content: warn owners of usage rights expiring within 14 days (once per expiry).
     "content-rights-expiring": {
         "task": "content.tasks.alert_expiring_rights",

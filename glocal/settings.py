@@ -14,6 +14,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("GLOCAL_VAR_DIR", BASE_DIR / "var"))
@@ -279,6 +280,7 @@ else:
         "store_processed": False,
     }
 CELERY_TASK_ALWAYS_EAGER = False
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_DEFAULT_QUEUE", "celery")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -322,6 +324,65 @@ DRAFT_LLM_API_KEY = env("DRAFT_LLM_API_KEY", "")
 DRAFT_LLM_TIMEOUT = float(env("DRAFT_LLM_TIMEOUT", "60"))
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+
+# Campaign dispatch. Providers per channel as "channel=provider,..." (sandbox, email,
+# http); every channel defaults to the sandbox outbox, so nothing reaches real people
+# until configured. HTTP gateways: CAMPAIGNS_<CHANNEL>_URL and CAMPAIGNS_<CHANNEL>_TOKEN.
+CAMPAIGNS_CHANNELS = (
+    "email",
+    "linkedin",
+    "wechat",
+    "whatsapp",
+    "phone",
+    "events",
+    "webinars",
+    "ads",
+)
+CAMPAIGNS_PROVIDERS = {
+    channel.strip(): provider.strip()
+    for channel, _, provider in (
+        item.partition("=") for item in env("CAMPAIGNS_PROVIDERS", "").split(",") if "=" in item
+    )
+}
+CAMPAIGNS_HTTP_ENDPOINTS = {c: env(f"CAMPAIGNS_{c.upper()}_URL", "") for c in CAMPAIGNS_CHANNELS}
+CAMPAIGNS_HTTP_TOKENS = {c: env(f"CAMPAIGNS_{c.upper()}_TOKEN", "") for c in CAMPAIGNS_CHANNELS}
+CAMPAIGNS_HTTP_TIMEOUT = float(env("CAMPAIGNS_HTTP_TIMEOUT", "10"))
+CAMPAIGNS_EMAIL_BACKEND = env(
+    "CAMPAIGNS_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"
+)
+CAMPAIGNS_EMAIL_TIMEOUT = float(env("CAMPAIGNS_EMAIL_TIMEOUT", "10"))
+CAMPAIGNS_FROM_EMAIL = env("CAMPAIGNS_FROM_EMAIL", "marketing@localhost")
+CAMPAIGNS_MESSAGE_ID_DOMAIN = env("CAMPAIGNS_MESSAGE_ID_DOMAIN", "glocal-abm.invalid")
+# Signed engagement webhooks: "provider=secret,..." (HMAC-SHA256; see docs/campaigns.md).
+CAMPAIGNS_WEBHOOK_SECRETS = {
+    name.strip(): secret.strip()
+    for name, _, secret in (
+        item.partition("=")
+        for item in env("CAMPAIGNS_WEBHOOK_SECRETS", "").split(",")
+        if "=" in item
+    )
+}
+CAMPAIGNS_WEBHOOK_TOLERANCE = env_int("CAMPAIGNS_WEBHOOK_TOLERANCE", 300)
+# One Celery queue per channel family ("<prefix>.email", ...); a worker started without
+# -Q consumes them all, or dedicate workers to a family with -Q campaigns.messaging.
+CAMPAIGNS_QUEUE_PREFIX = env("CAMPAIGNS_QUEUE_PREFIX", "campaigns")
+CAMPAIGNS_QUEUE_FAMILIES = ("email", "social", "messaging", "events", "ads")
+CAMPAIGNS_DISPATCH_INTERVAL = float(env("CAMPAIGNS_DISPATCH_INTERVAL", "10"))
+CAMPAIGNS_DISPATCH_BATCH = env_int("CAMPAIGNS_DISPATCH_BATCH", 2000)
+CAMPAIGNS_UNIT_QUOTA = env_int("CAMPAIGNS_UNIT_QUOTA", 500)
+CAMPAIGNS_SEND_BATCH = env_int("CAMPAIGNS_SEND_BATCH", 100)
+CAMPAIGNS_CLAIM_SECONDS = env_int("CAMPAIGNS_CLAIM_SECONDS", 300)
+CAMPAIGNS_MAX_ATTEMPTS = env_int("CAMPAIGNS_MAX_ATTEMPTS", 5)
+CAMPAIGNS_RETRY_SECONDS = env_int("CAMPAIGNS_RETRY_SECONDS", 60)
+CAMPAIGNS_WECHAT_MONTHLY_QUOTA = env_int("CAMPAIGNS_WECHAT_MONTHLY_QUOTA", 4)
+
+
+def celery_queues(default: str, prefix: str) -> list[Queue]:
+    """The default queue and the campaign family queues: what a plain worker consumes."""
+    return [Queue(default), *(Queue(f"{prefix}.{f}") for f in CAMPAIGNS_QUEUE_FAMILIES)]
+
+
+CELERY_TASK_QUEUES = celery_queues(CELERY_TASK_DEFAULT_QUEUE, CAMPAIGNS_QUEUE_PREFIX)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "glocal@localhost")
 
 LOGGING = {

@@ -34,3 +34,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 CELERY_TASK_DEFAULT_QUEUE = os.environ.setdefault(
     "GLOCAL_TEST_QUEUE", f"test-{os.getpid()}-{os.urandom(3).hex()}"
 )
+# The campaign family queues hang off the private queue too (inherited by workers).
+CAMPAIGNS_QUEUE_PREFIX = os.environ.setdefault(
+    "CAMPAIGNS_QUEUE_PREFIX", f"{CELERY_TASK_DEFAULT_QUEUE}.campaigns"
+)
+CELERY_TASK_QUEUES = celery_queues(CELERY_TASK_DEFAULT_QUEUE, CAMPAIGNS_QUEUE_PREFIX)  # noqa: F405

@@ -30,6 +30,8 @@ class Kind(models.TextChoices):
     EVENT_INVITATION = "event_invitation", _("Event invitation")
     WEBINAR_INVITATION = "webinar_invitation", _("Webinar invitation")
     AD = "ad", _("Ad")
+    #: a message pre-approved by the platform (WhatsApp Business outbound marketing)
+    MESSAGE_TEMPLATE = "message_template", _("Approved message template")
 
 
 class Status(models.TextChoices):
