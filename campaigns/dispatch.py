@@ -266,7 +266,8 @@ def _slot(touch: Touch, ctx: _Context) -> _Hold | None:
     country = touch.contact.country or touch.account.country or next(iter(unit.countries or ()), "")
     local = ctx.now.astimezone(tz)
     holiday = scheduling.holiday_name(local.date(), country)
-    if holiday is None and scheduling.is_business_day(local.date(), country):
+    allowed_days = ctx.rules[unit.pk].days
+    if holiday is None and local.weekday() in allowed_days:
         if scheduling.in_allowed_hours(ctx.now, tz, hours):
             return None
         code, why = (
@@ -287,8 +288,10 @@ def _slot(touch: Touch, ctx: _Context) -> _Hold | None:
             },
         )
     else:
-        code, why = "weekend", gettext("weekend")
-    until = scheduling.send_time(local.date(), tz, country, hours, not_before=ctx.now)
+        code, why = "day_off", gettext("not a sending day")
+    until = scheduling.send_time(
+        local.date(), tz, country, hours, not_before=ctx.now, days=allowed_days
+    )
     message = gettext("Held until %(when)s (%(why)s).") % {
         "when": scheduling.local_label(until, tz),
         "why": why,

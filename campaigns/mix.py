@@ -12,7 +12,9 @@ and the unit that set it). Keys:
 * ``campaigns.frequency.account_7d`` / ``campaigns.frequency.family_7d`` — touches per
   account (per account family) in any 7 days, across all campaigns (MAX);
 * ``campaigns.hours.start`` / ``campaigns.hours.end`` — allowed local send hours
-  (MIN start, MAX end; unset: 09-18).
+  (MIN start, MAX end; unset: 09-18);
+* ``campaigns.days.allowed`` — weekdays touches go out on (ALLOWED, 0 = Monday; unset:
+  Monday to Friday — markets with a Friday-Saturday weekend set their own).
 
 A campaign's *planned mix* is the share of its steps per channel: every step reaches
 every contact, so step shares are touch shares.
@@ -31,7 +33,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Channel, Consent
-from campaigns.scheduling import DEFAULT_HOURS
+from campaigns.scheduling import DEFAULT_HOURS, WEEKDAYS
 from glocal.layering import bounds
 from glocal.layering.models import Bound
 from glocal.models import OrgUnit
@@ -69,13 +71,17 @@ FAMILY_CAP = bounds.declare(
 )
 HOURS_START = bounds.declare("campaigns.hours.start", bounds.MIN, _("Earliest local send hour"))
 HOURS_END = bounds.declare("campaigns.hours.end", bounds.MAX, _("Latest local send hour"))
+SEND_DAYS = bounds.declare(
+    "campaigns.days.allowed", bounds.ALLOWED, _("Sending weekdays (0 = Monday … 6 = Sunday)")
+)
 
 SHARE_KEYS = {s.key for s in (*MAX_SHARE.values(), *MIN_SHARE.values())}
 HOUR_KEYS = {HOURS_START.key, HOURS_END.key}
 CAP_KEYS = {ACCOUNT_CAP.key, FAMILY_CAP.key}
 CHANNEL_LIST_KEYS = {ALLOWED_CHANNELS.key}
 BASIS_KEYS = {s.key for s in LAWFUL_BASES.values()}
-ALL_KEYS = SHARE_KEYS | HOUR_KEYS | CAP_KEYS | CHANNEL_LIST_KEYS | BASIS_KEYS
+DAY_KEYS = {SEND_DAYS.key}
+ALL_KEYS = SHARE_KEYS | HOUR_KEYS | CAP_KEYS | CHANNEL_LIST_KEYS | BASIS_KEYS | DAY_KEYS
 
 
 @dataclass(frozen=True)
@@ -113,6 +119,11 @@ class MixRules:
             int(start.value) if start else DEFAULT_HOURS[0],
             int(end.value) if end else DEFAULT_HOURS[1],
         )
+
+    @property
+    def days(self) -> frozenset[int]:
+        rule = self.get(SEND_DAYS)
+        return frozenset(int(d) for d in rule.value) if rule else WEEKDAYS
 
     def channel_allowed(self, channel: str) -> bool:
         rule = self.get(ALLOWED_CHANNELS)
@@ -207,6 +218,11 @@ def check_value(key: str, value: Any) -> str | None:
         unknown = sorted(set(value) - set(Channel.values))
         if unknown:
             return gettext("Unknown channels: %(c)s.") % {"c": ", ".join(unknown)}
+    if key in DAY_KEYS and not (
+        isinstance(value, list)
+        and all(isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 6 for d in value)
+    ):
+        return gettext("Sending days are weekday numbers from 0 (Monday) to 6 (Sunday).")
     if key in BASIS_KEYS and isinstance(value, list):
         unknown = sorted(set(value) - set(Consent.LawfulBasis.values))
         if unknown:

@@ -162,7 +162,7 @@ def build_touches(
         country = contact.country or accounts_by_id[contact.account_id].country or fallback_country
         for step in steps:
             times[step["index"], contact.pk] = scheduling.send_time(
-                days[step["index"]], tz, country, rules.hours, not_before=now
+                days[step["index"]], tz, country, rules.hours, not_before=now, days=rules.days
             )
     seen = gates.Frequency.load(
         by_account, set(roots.values()), min(times.values()), max(times.values())

@@ -23,6 +23,8 @@ import holidays
 
 UTC = dt.UTC
 DEFAULT_HOURS = (9, 18)
+#: sending days when no rule names them: Monday (0) to Friday (4)
+WEEKDAYS = frozenset(range(5))
 #: a touch never waits more than this for a business day (guards bad holiday data)
 MAX_SHIFT_DAYS = 60
 
@@ -43,14 +45,15 @@ def holiday_name(day: dt.date, country: str) -> str | None:
     return calendar.get(day) if calendar is not None else None
 
 
-def is_business_day(day: dt.date, country: str) -> bool:
-    return day.weekday() < 5 and holiday_name(day, country) is None
+def is_business_day(day: dt.date, country: str, days: frozenset[int] = WEEKDAYS) -> bool:
+    """A sending day (``days``: allowed weekdays, Monday = 0) that is not a holiday."""
+    return day.weekday() in days and holiday_name(day, country) is None
 
 
-def next_business_day(day: dt.date, country: str) -> dt.date:
+def next_business_day(day: dt.date, country: str, days: frozenset[int] = WEEKDAYS) -> dt.date:
     """``day`` itself when it is a business day, else the first one after it."""
     for _ in range(MAX_SHIFT_DAYS):
-        if is_business_day(day, country):
+        if is_business_day(day, country, days):
             return day
         day += dt.timedelta(days=1)
     return day
@@ -60,6 +63,8 @@ def localize(day: dt.date, hour: int, tz: ZoneInfo) -> dt.datetime:
     """``hour``:00 local on ``day`` as an aware UTC datetime (see the module notes on DST)."""
     # fold=0 gives the first occurrence of an ambiguous time and, for a nonexistent one,
     # the offset before the gap — i.e. the wall time pushed forward by the gap's length.
+    if hour >= 24:  # the end of the day: midnight after it
+        day, hour = day + dt.timedelta(days=1), 0
     local = dt.datetime.combine(day, dt.time(hour), tzinfo=tz).replace(fold=0)
     return local.astimezone(UTC)
 
@@ -70,6 +75,7 @@ def send_time(
     country: str,
     hours: tuple[int, int] = DEFAULT_HOURS,
     not_before: dt.datetime | None = None,
+    days: frozenset[int] = WEEKDAYS,
 ) -> dt.datetime:
     """The UTC instant to send a touch due on local ``day``.
 
@@ -81,7 +87,7 @@ def send_time(
     if not_before is not None:
         day = max(day, not_before.astimezone(tz).date())
     for _ in range(MAX_SHIFT_DAYS):
-        day = next_business_day(day, country)
+        day = next_business_day(day, country, days)
         when = localize(day, start, tz)
         if not_before is None or when >= not_before:
             return when

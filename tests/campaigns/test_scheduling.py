@@ -102,3 +102,16 @@ def test_a_country_without_a_holiday_calendar_keeps_weekends_only():
     assert is_business_day(dt.date(2026, 12, 25), "XX")  # a Friday
     assert not is_business_day(dt.date(2026, 12, 26), "XX")  # a Saturday
     assert not is_business_day(dt.date(2026, 12, 25), "FR")  # Christmas in France
+
+
+def test_allowed_hours_may_run_to_midnight_and_days_may_include_the_weekend():
+    paris = ZoneInfo("Europe/Paris")
+    saturday_night = dt.datetime(2031, 1, 11, 22, 30, tzinfo=dt.UTC)  # 23:30 in Paris
+    every_day = frozenset(range(7))
+    when = send_time(
+        dt.date(2031, 1, 11), paris, "FR", (0, 24), not_before=saturday_night, days=every_day
+    )
+    assert when == dt.datetime(2031, 1, 11, 22, 31, tzinfo=dt.UTC)
+    # With the default weekdays the same moment waits for Monday.
+    monday = send_time(dt.date(2031, 1, 11), paris, "FR", (0, 24), not_before=saturday_night)
+    assert local_label(monday, paris) == "2031-01-13 00:00 Europe/Paris"
