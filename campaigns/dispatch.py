@@ -37,7 +37,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext
@@ -111,13 +111,41 @@ def claim(
     if not units:
         return result
     share = max(1, min(unit_quota, -(-limit // len(units))))
+    room = _room(now)
     for unit_id in units:
-        _claim_unit(unit_id, share, now, batch_size, result)
+        _claim_unit(unit_id, share, now, batch_size, result, room)
     return result
 
 
+def _room(now: dt.datetime) -> dict[str, int]:
+    """How many more touches each channel family may have claimed and waiting.
+
+    Back-pressure: claims are leased, so claiming more than the workers send within a
+    lease would only make claims expire in the queue and be claimed again.
+    """
+    waiting: dict[str, int] = defaultdict(int)
+    for channel, n in (
+        Touch.objects.unrestricted()
+        .filter(status=TouchStatus.CLAIMED, claimed_until__gte=now)
+        .order_by()
+        .values_list("channel")
+        .annotate(n=Count("pk"))
+        .values_list("channel", "n")
+    ):
+        waiting[family_of(channel)] += n
+    cap = settings.CAMPAIGNS_MAX_IN_FLIGHT
+    return defaultdict(lambda: cap, {f: max(0, cap - n) for f, n in waiting.items()})
+
+
 @transaction.atomic
-def _claim_unit(unit_id: int, share: int, now: dt.datetime, batch_size: int, result: Round) -> None:
+def _claim_unit(
+    unit_id: int,
+    share: int,
+    now: dt.datetime,
+    batch_size: int,
+    result: Round,
+    room: dict[str, int],
+) -> None:
     rows = list(
         Touch.objects.unrestricted()
         .select_for_update(skip_locked=True, of=("self",))
@@ -129,7 +157,7 @@ def _claim_unit(unit_id: int, share: int, now: dt.datetime, batch_size: int, res
         pk for pk, _channel, attempts in rows if attempts >= settings.CAMPAIGNS_MAX_ATTEMPTS
     ]
     if exhausted:
-        # Claimed this many times without an outcome: the send keeps killing its worker.
+        # Started this many times without an outcome: the send keeps killing its worker.
         Touch.objects.unrestricted().filter(pk__in=exhausted).update(
             status=TouchStatus.DEAD,
             claim_id=None,
@@ -142,8 +170,10 @@ def _claim_unit(unit_id: int, share: int, now: dt.datetime, batch_size: int, res
         result.gave_up += len(exhausted)
     by_family: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for pk, channel, attempts in rows:
-        if attempts < settings.CAMPAIGNS_MAX_ATTEMPTS:
-            by_family[family_of(channel)].append((pk, channel))
+        family = family_of(channel)
+        if attempts < settings.CAMPAIGNS_MAX_ATTEMPTS and room[family] > 0:
+            room[family] -= 1
+            by_family[family].append((pk, channel))
     lease = now + dt.timedelta(seconds=settings.CAMPAIGNS_CLAIM_SECONDS)
     for items in by_family.values():
         for start in range(0, len(items), batch_size):
@@ -153,7 +183,6 @@ def _claim_unit(unit_id: int, share: int, now: dt.datetime, batch_size: int, res
                 status=TouchStatus.CLAIMED,
                 claim_id=claim_id,
                 claimed_until=lease,
-                attempts=F("attempts") + 1,
                 updated_at=now,
             )
             result.batches.append(Batch(claim_id, chunk[0][1], len(chunk)))
@@ -380,11 +409,30 @@ def _backoff(attempts: int, outcome: Outcome) -> dt.timedelta:
     return min(dt.timedelta(seconds=seconds), RETRY_CAP)
 
 
+def start_sending(claim_id: uuid.UUID, now: dt.datetime) -> int:
+    """A worker took the batch: the attempt counts from here, with a fresh lease.
+
+    Claims waiting in the queue do not count as attempts (an expired one is simply
+    claimed again); a send that starts and never reports — its worker killed — does, so
+    a touch that keeps killing workers ends as a dead letter.
+    """
+    return (
+        Touch.objects.unrestricted()
+        .filter(claim_id=claim_id, status=TouchStatus.CLAIMED)
+        .update(
+            attempts=F("attempts") + 1,
+            claimed_until=now + dt.timedelta(seconds=settings.CAMPAIGNS_CLAIM_SECONDS),
+            updated_at=now,
+        )
+    )
+
+
 def send_claimed(claim_id: uuid.UUID | str, now: dt.datetime | None = None) -> Sent:
     """Send one claimed batch (see the module notes). Safe to run twice."""
     now = now or timezone.now()
     claim_id = uuid.UUID(str(claim_id))
     counts = Sent()
+    start_sending(claim_id, now)
     ctx = _load(claim_id, now)
     if ctx is None:
         return counts

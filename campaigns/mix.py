@@ -13,8 +13,8 @@ and the unit that set it). Keys:
   account (per account family) in any 7 days, across all campaigns (MAX);
 * ``campaigns.hours.start`` / ``campaigns.hours.end`` — allowed local send hours
   (MIN start, MAX end; unset: 09-18);
-* ``campaigns.days.allowed`` — weekdays touches go out on (ALLOWED, 0 = Monday; unset:
-  Monday to Friday — markets with a Friday-Saturday weekend set their own).
+* ``campaigns.days.allowed`` — weekdays touches go out on (ALLOWED, ``mon`` … ``sun``;
+  unset: Monday to Friday — markets with a Friday-Saturday weekend set their own).
 
 A campaign's *planned mix* is the share of its steps per channel: every step reaches
 every contact, so step shares are touch shares.
@@ -71,9 +71,9 @@ FAMILY_CAP = bounds.declare(
 )
 HOURS_START = bounds.declare("campaigns.hours.start", bounds.MIN, _("Earliest local send hour"))
 HOURS_END = bounds.declare("campaigns.hours.end", bounds.MAX, _("Latest local send hour"))
-SEND_DAYS = bounds.declare(
-    "campaigns.days.allowed", bounds.ALLOWED, _("Sending weekdays (0 = Monday … 6 = Sunday)")
-)
+SEND_DAYS = bounds.declare("campaigns.days.allowed", bounds.ALLOWED, _("Sending weekdays"))
+#: how sending days are named in the bound (Monday first, as ``date.weekday()`` counts)
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 SHARE_KEYS = {s.key for s in (*MAX_SHARE.values(), *MIN_SHARE.values())}
 HOUR_KEYS = {HOURS_START.key, HOURS_END.key}
@@ -123,7 +123,9 @@ class MixRules:
     @property
     def days(self) -> frozenset[int]:
         rule = self.get(SEND_DAYS)
-        return frozenset(int(d) for d in rule.value) if rule else WEEKDAYS
+        if rule is None:
+            return WEEKDAYS
+        return frozenset(DAY_NAMES.index(d) for d in rule.value if d in DAY_NAMES)
 
     def channel_allowed(self, channel: str) -> bool:
         rule = self.get(ALLOWED_CHANNELS)
@@ -218,11 +220,8 @@ def check_value(key: str, value: Any) -> str | None:
         unknown = sorted(set(value) - set(Channel.values))
         if unknown:
             return gettext("Unknown channels: %(c)s.") % {"c": ", ".join(unknown)}
-    if key in DAY_KEYS and not (
-        isinstance(value, list)
-        and all(isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 6 for d in value)
-    ):
-        return gettext("Sending days are weekday numbers from 0 (Monday) to 6 (Sunday).")
+    if key in DAY_KEYS and isinstance(value, list) and set(value) - set(DAY_NAMES):
+        return gettext("Sending days are named %(names)s.") % {"names": ", ".join(DAY_NAMES)}
     if key in BASIS_KEYS and isinstance(value, list):
         unknown = sorted(set(value) - set(Consent.LawfulBasis.values))
         if unknown:

@@ -165,7 +165,11 @@ def cancel_campaign(user: Any, campaign: Campaign) -> Campaign:
 
 
 def progress(campaign: Campaign) -> dict[str, Any]:
-    """Planning progress and touch counts per status (one query for the counts)."""
+    """Planning progress, touch counts per status and a percentage (one query).
+
+    A touch is *settled* once nothing more will happen to it: sent, skipped, cancelled
+    or dead. 100 % means planned in full and every touch settled.
+    """
     counts = dict(
         Touch.objects.unrestricted()
         .filter(campaign_id=campaign.pk)
@@ -173,9 +177,22 @@ def progress(campaign: Campaign) -> dict[str, Any]:
         .annotate(n=Count("pk"))
         .values_list("status", "n")
     )
+    touches = {status: counts.get(status, 0) for status in TouchStatus.values}
+    total = sum(touches.values())
+    settled = total - sum(touches[s] for s in UNSENT)
+    planning_share = (
+        campaign.accounts_planned / campaign.accounts_total if campaign.accounts_total else 1
+    )
+    # Planning is the first half of the way until it is done, then touches settle the rest.
+    if campaign.planned_at is None:
+        percent = 50 * min(planning_share, 1)
+    else:
+        percent = 50 + 50 * (settled / total) if total else 100
     return {
         "accounts_total": campaign.accounts_total,
         "accounts_planned": campaign.accounts_planned,
         "planning_done": campaign.planned_at is not None,
-        "touches": {status: counts.get(status, 0) for status in TouchStatus.values},
+        "touches": touches,
+        "settled": settled,
+        "percent": round(percent, 1),
     }

@@ -85,3 +85,25 @@ def test_a_channel_the_unit_may_not_use_is_refused(tenants, playbook):
     )
     with pytest.raises(ValidationError, match="LinkedIn is not allowed"):
         check_launchable(campaign)
+
+
+def test_sending_days_are_a_bound_regions_may_narrow(tenants):
+    mix.set_rule(
+        tenants.user("emea-admin"),
+        tenants.unit("emea"),
+        "campaigns.days.allowed",
+        ["mon", "tue", "wed", "thu", "fri", "sun"],
+    )
+    with pytest.raises(ValidationError):
+        mix.set_rule(
+            tenants.user("fr-admin"), tenants.unit("fr"), "campaigns.days.allowed", ["sat"]
+        )
+    with pytest.raises(ValidationError, match="Sending days are named"):
+        mix.set_rule(
+            tenants.user("fr-admin"), tenants.unit("fr"), "campaigns.days.allowed", ["monday"]
+        )
+    mix.set_rule(
+        tenants.user("fr-admin"), tenants.unit("fr"), "campaigns.days.allowed", ["sun", "mon"]
+    )
+    assert mix.rules_for(tenants.unit("fr")).days == frozenset({6, 0})
+    assert mix.rules_for(tenants.unit("de")).days == frozenset({0, 1, 2, 3, 4, 6})

@@ -8,6 +8,7 @@ It counts every DATA command it answers (``calls``) and files accepted messages 
 from __future__ import annotations
 
 import email
+import logging
 import socket
 import threading
 from collections import Counter
@@ -15,6 +16,8 @@ from email import policy
 from typing import Any
 
 from aiosmtpd.controller import Controller
+
+logging.getLogger("mail.log").setLevel(logging.WARNING)  # one line per SMTP command otherwise
 
 
 class _Handler:
