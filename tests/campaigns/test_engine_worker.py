@@ -163,9 +163,11 @@ def engine(transactional_db, tmp_path, stand_ins):
         "DATABASE_URL": database_url(),
         "PYTHONPATH": str(ROOT),
         "CAMPAIGNS_DISPATCH_INTERVAL": "1",
-        "CAMPAIGNS_CLAIM_SECONDS": "5",
+        # Long enough for a batch to wait its turn in the queue (the filesystem broker of a
+        # bare machine is slow), short enough to recover quickly from the kill.
+        "CAMPAIGNS_CLAIM_SECONDS": "20",
         "CAMPAIGNS_SEND_BATCH": "50",
-        "CAMPAIGNS_MAX_IN_FLIGHT": "300",
+        "CAMPAIGNS_MAX_IN_FLIGHT": "200",
         "CAMPAIGNS_PROVIDERS": "email=email,linkedin=http",
         "CAMPAIGNS_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "EMAIL_HOST": "127.0.0.1",
