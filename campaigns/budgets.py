@@ -31,7 +31,14 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Channel
 from campaigns.models import Budget, Campaign, FxRate, Spend, SpendKind
-from campaigns.models.budgets import HALF_STEP, MONEY_STEP, PRICED_PER, _share, check_currency
+from campaigns.models.budgets import (
+    HALF_STEP,
+    MAX_MONEY,
+    MONEY_STEP,
+    PRICED_PER,
+    _share,
+    check_currency,
+)
 from glocal.changes import acting_as
 from glocal.models import OrgUnit
 from governance import actions, approvals, audit
@@ -146,6 +153,8 @@ def _decimal(value: Any, field: str = "amount") -> Decimal:
     number = _share(value) if not isinstance(value, Decimal) else value
     if number is None or not number.is_finite() or number < 0:
         raise ValidationError({field: _("An amount is a number, 0 or more.")})
+    if number > MAX_MONEY:
+        raise ValidationError({field: _("This amount is too large.")})
     if number != _q(number):
         raise ValidationError({field: _("An amount has at most 4 decimal places.")})
     return number
@@ -482,7 +491,10 @@ def _local_amount(
     if quantity is not None and unit_price is not None:
         if unit_price < 0:
             raise ValidationError({"unit_price": _("A price is 0 or more.")})
-        computed = _q(Decimal(quantity) * unit_price / (per or 1))
+        computed = Decimal(quantity) * unit_price / (per or 1)
+        if computed > MAX_MONEY:
+            raise ValidationError({"amount_local": _("This amount is too large.")})
+        computed = _q(computed)
         if amount_local is not None and _q(amount_local) != computed:
             raise ValidationError(
                 {
@@ -500,6 +512,8 @@ def _local_amount(
         )
     if amount_local <= 0:
         raise ValidationError({"amount_local": _("A spend is more than 0.")})
+    if amount_local > MAX_MONEY:
+        raise ValidationError({"amount_local": _("This amount is too large.")})
     return _q(amount_local)
 
 
@@ -576,6 +590,8 @@ def record_spend(
         if existing is not None:
             return Recorded(existing, False)
     rate = rate_for(budget.owner_unit, currency, spent_on)
+    if amount_local * rate > MAX_MONEY:
+        raise ValidationError({"amount_local": _("This amount is too large.")})
     spend = Spend(
         owner_unit_id=budget.owner_unit_id,
         budget=budget,

@@ -35,6 +35,8 @@ from glocal.tenancy import (
 MONEY = {"max_digits": 18, "decimal_places": 4}
 #: money is stored to 1/10,000 (a touch can cost a fraction of a cent)
 MONEY_STEP = Decimal("0.0001")
+#: the largest amount a money column holds (18 digits, 4 of them decimals)
+MAX_MONEY = Decimal(10) ** 14 - MONEY_STEP
 #: Half a money step. Every stored amount is a whole number of steps, so comparing with
 #: this slack changes no outcome, but absorbs SQLite's floating-point decimal arithmetic.
 HALF_STEP = Decimal("0.00005")
@@ -201,6 +203,8 @@ class Budget(TenantOwnedModel):
         problem = check_guidelines(self.guidelines)
         if problem:
             errors["guidelines"] = problem
+        else:  # stored as numbers whatever the input ("0.4" or 0.4)
+            self.guidelines = {k: float(_share(v)) for k, v in self.guidelines.items()}
         if self.tolerance is not None and not 0 <= self.tolerance <= 1:
             errors["tolerance"] = gettext("A tolerance is a share from 0 to 1.")
         if errors:
