@@ -13,7 +13,7 @@ conditional ``UPDATE`` can enforce ``allocated + spent <= amount`` under concurr
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, ClassVar
 
 import pycountry
 from django.conf import settings
@@ -63,8 +63,8 @@ class FxRate(TenantOwnedModel):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ConfigQuerySet.as_manager()
-    #: every rate is owned by the root, which each member's scope reaches from below
-    published_lookup = {"owner_unit__parent__isnull": True}
+    #: readable from below: every rate is owned by the root, above every member
+    published_lookup: ClassVar[dict[str, Any]] = {"pk__isnull": False}
 
     class Meta:
         ordering = ["currency", "-day"]

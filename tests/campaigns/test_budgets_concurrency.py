@@ -108,3 +108,28 @@ def test_concurrent_allocations_never_exceed_the_parent(transactional_db, tenant
     region = fresh(tree_["emea"])
     amounts = Budget.objects.filter(parent=region).aggregate(total=Sum("amount"))["total"]
     assert region.allocated == amounts == D(800)
+
+
+@pytest.mark.services
+def test_the_same_external_key_sent_at_once_records_one_spend(transactional_db, tenants):
+    """Ten redeliveries of one invoice at the same moment: one spend, charged once."""
+    require_postgres()
+    budget = tree(tenants, fr=1000)["fr"]
+
+    def deliver() -> str:
+        marketer = get_user_model().objects.get(username="fr-marketer")
+        recorded = budgets.record_spend(
+            marketer,
+            Budget.objects.get(pk=budget.pk),
+            kind="tool",
+            amount_local=D(70),
+            spent_on=DAY,
+            external_key="invoice-7",
+        )
+        return "created" if recorded.created else f"existing {recorded.spend.pk}"
+
+    outcomes = race([deliver for _ in range(10)])
+    assert outcomes.count("created") == 1, outcomes
+    spend = Spend.objects.get(budget=budget)
+    assert sorted(set(outcomes)) == ["created", f"existing {spend.pk}"]
+    assert fresh(budget).spent == D(70)
