@@ -204,7 +204,7 @@ class Budget(TenantOwnedModel):
         if problem:
             errors["guidelines"] = problem
         else:  # stored as numbers whatever the input ("0.4" or 0.4)
-            self.guidelines = {k: float(_share(v)) for k, v in self.guidelines.items()}
+            self.guidelines = {k: float(as_number(v)) for k, v in self.guidelines.items()}
         if self.tolerance is not None and not 0 <= self.tolerance <= 1:
             errors["tolerance"] = gettext("A tolerance is a share from 0 to 1.")
         if errors:
@@ -244,7 +244,8 @@ class Budget(TenantOwnedModel):
         return {}
 
 
-def _share(value: Any) -> Decimal | None:
+def as_number(value: Any) -> Decimal | None:
+    """A finite number from JSON or form input (a bool is not one), else None."""
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         return None
     try:
@@ -261,7 +262,7 @@ def check_guidelines(value: Any) -> str | None:
     unknown = sorted(str(k) for k in value if k not in Channel.values)
     if unknown:
         return gettext("Unknown channels: %(c)s.") % {"c": ", ".join(unknown)}
-    shares = [_share(v) for v in value.values()]
+    shares = [as_number(v) for v in value.values()]
     if any(s is None or not 0 <= s <= 1 for s in shares):
         return gettext("A share is a number from 0 to 1.")
     if sum(shares) > 1:
@@ -276,7 +277,7 @@ def check_touch_costs(value: Any) -> str | None:
     unknown = sorted(str(k) for k in value if k not in Channel.values)
     if unknown:
         return gettext("Unknown channels: %(c)s.") % {"c": ", ".join(unknown)}
-    prices = [_share(v) for v in value.values()]
+    prices = [as_number(v) for v in value.values()]
     if any(p is None or p < 0 for p in prices):
         return gettext("A price per touch is a number, 0 or more.")
     return None
