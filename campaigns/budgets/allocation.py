@@ -274,6 +274,8 @@ def configure(
     unknown = set(values) - {"name", "guidelines", "tolerance"}
     if unknown:  # pragma: no cover - callers pass known fields
         raise ValueError(f"not configurable: {sorted(unknown)}")
+    if not Budget.objects.restrict(user, "view").filter(pk=budget.pk).exists():
+        raise PermissionDenied(_("You may not see this budget."))
     budget = Budget.objects.select_for_update().get(pk=budget.pk)
     decision = _authorize(user, budget.owner_unit, acting_unit)
     if not decision.allowed:

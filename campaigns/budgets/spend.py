@@ -28,6 +28,7 @@ from glocal.changes import acting_as
 from glocal.models import OrgUnit
 
 TOUCH_KEY_PREFIX = "touch:"
+FOREIGN_KEYS = ["budget", "campaign", "owner_unit", "created_by"]
 
 
 @dataclass(frozen=True)
@@ -222,6 +223,8 @@ def record_spend(
         external_key=external_key,
         created_by=user,
     )
+    # Field lengths and choices; the budget, the key and the cap are the booking's.
+    spend.full_clean(exclude=FOREIGN_KEYS, validate_unique=False, validate_constraints=False)
     with acting_as(user):
         spend, created = _book(spend)
     return Recorded(spend, created)
@@ -267,6 +270,8 @@ def charge_touch(
         )
     rate = rate_for(unit, unit.currency, day)
     amount_local = quantize(price)
+    if amount_local * rate > MAX_MONEY:  # pragma: no cover - touch costs are bounded
+        raise ValidationError({"touch_costs": _("This price per touch is too large.")})
     spend = Spend(
         owner_unit_id=budget.owner_unit_id,
         budget=budget,

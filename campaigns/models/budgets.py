@@ -37,6 +37,7 @@ MONEY = {"max_digits": 18, "decimal_places": 4}
 MONEY_STEP = Decimal("0.0001")
 #: the largest amount a money column holds (18 digits, 4 of them decimals)
 MAX_MONEY = Decimal(10) ** 14 - MONEY_STEP
+MAX_UNIT_PRICE = Decimal(10) ** 9
 #: Half a money step. Every stored amount is a whole number of steps, so comparing with
 #: this slack changes no outcome, but absorbs SQLite's floating-point decimal arithmetic.
 HALF_STEP = Decimal("0.00005")
@@ -278,8 +279,8 @@ def check_touch_costs(value: Any) -> str | None:
     if unknown:
         return gettext("Unknown channels: %(c)s.") % {"c": ", ".join(unknown)}
     prices = [as_number(v) for v in value.values()]
-    if any(p is None or p < 0 for p in prices):
-        return gettext("A price per touch is a number, 0 or more.")
+    if any(p is None or p < 0 or p >= MAX_UNIT_PRICE for p in prices):
+        return gettext("A price per touch is a number, 0 or more (below a billion).")
     return None
 
 
