@@ -8,11 +8,15 @@ class CampaignsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from campaigns import launch, mix  # noqa: F401  (mix declares the channel-mix bounds)
-        from campaigns.models import Campaign, Playbook
+        from campaigns import budgets, launch, mix  # noqa: F401  (mix declares the bounds)
+        from campaigns.models import Campaign, FxRate, Playbook
         from governance import audit
 
         launch.register_handlers()
+        budgets.register_handlers()
         # Touches are too many to audit row by row; their status and reason are the record.
         audit.audit_model(Playbook)
         audit.audit_model(Campaign)
+        # Budget amounts are audited by the allocation service; spend rows are their own
+        # record (tracking Budget would add a read to every concurrent charge).
+        audit.audit_model(FxRate)

@@ -293,6 +293,14 @@ STAFF_PERMISSIONS = [
     ("content", "delete_glossaryterm"),
     ("content", "view_translationrequest"),
     ("content", "view_translationtask"),
+    # Exchange rates (configuration of the organisation); budgets and spend are read-only
+    # (allocation and spending stay with the services).
+    ("campaigns", "view_fxrate"),
+    ("campaigns", "add_fxrate"),
+    ("campaigns", "change_fxrate"),
+    ("campaigns", "delete_fxrate"),
+    ("campaigns", "view_budget"),
+    ("campaigns", "view_spend"),
 ]
 STAFF_GROUP = "unit-admins-staff"
 

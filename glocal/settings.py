@@ -249,6 +249,7 @@ SPECTACULAR_SETTINGS = {
         # open / done / cancelled: action items and translation requests share it.
         "WorkStatusEnum": "governance.models.rituals.ActionItem.Status",
         "TranslationTaskStatusEnum": "content.models.workflow.TaskStatus",
+        "SpendKindEnum": "campaigns.models.budgets.SpendKind",
         **{
             f"{name}Enum": f"{_ERRORS}.{name}Enum.choices"
             for name in ["ValidationError", "ClientError", "ServerError"]

@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Lifecycle
+from campaigns.models.budgets import campaign_budget_errors
 from campaigns.models.playbooks import PlaybookStatus
 from glocal.tenancy import TenantOwnedModel
 
@@ -78,6 +79,17 @@ class Campaign(TenantOwnedModel):
     accounts_planned = models.PositiveIntegerField(_("accounts planned"), default=0)
     planning_cursor = models.PositiveBigIntegerField(default=0, editable=False)
     planned_at = models.DateTimeField(_("planning finished at"), null=True, blank=True)
+    # Budget (``campaigns.budgets.charge_touch``): what each touch costs, and who pays.
+    budget = models.ForeignKey(
+        "campaigns.Budget",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="campaigns",
+        verbose_name=_("budget"),
+    )
+    #: channel → price per touch in the campaign unit's currency, e.g. {"ads": 0.8}
+    touch_costs = models.JSONField(_("cost per touch"), default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -118,6 +130,7 @@ class Campaign(TenantOwnedModel):
             errors.update(self._playbook_errors(unit))
         if self.playbook_id and not errors:
             errors.update(self._override_errors())
+        errors.update(campaign_budget_errors(self, unit))
         if errors:
             raise ValidationError(errors)
 

@@ -1,0 +1,3 @@
+"""Admin for the campaigns app; each concern registers its models from its own module."""
+
+from campaigns import admin_budgets  # noqa: F401  (registers the budget, spend and FX admins)
