@@ -248,6 +248,9 @@ SPECTACULAR_SETTINGS = {
         # open / done / cancelled: action items and translation requests share it.
         "WorkStatusEnum": "governance.models.rituals.ActionItem.Status",
         "TranslationTaskStatusEnum": "content.models.workflow.TaskStatus",
+        "PlaybookStatusEnum": "campaigns.models.playbooks.PlaybookStatus",
+        "CampaignStatusEnum": "campaigns.models.campaigns.CampaignStatus",
+        "TouchStatusEnum": "campaigns.models.touches.TouchStatus",
         **{
             f"{name}Enum": f"{_ERRORS}.{name}Enum.choices"
             for name in ["ValidationError", "ClientError", "ServerError"]
