@@ -204,11 +204,15 @@ def check_value(key: str, value: Any) -> str | None:
         return gettext("An hour is a whole number from 0 to 24.")
     if key in CAP_KEYS and not (isinstance(value, int) and value >= 0):
         return gettext("A cap is a whole number, 0 or more.")
-    if key in CHANNEL_LIST_KEYS and isinstance(value, list):
+    names = CHANNEL_LIST_KEYS | BASIS_KEYS
+    if key in names and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+        # Checked before the name lookups below, which need hashable items.
+        return gettext("Expected a list of names.")
+    if key in CHANNEL_LIST_KEYS:
         unknown = sorted(set(value) - set(Channel.values))
         if unknown:
             return gettext("Unknown channels: %(c)s.") % {"c": ", ".join(unknown)}
-    if key in BASIS_KEYS and isinstance(value, list):
+    if key in BASIS_KEYS:
         unknown = sorted(set(value) - set(Consent.LawfulBasis.values))
         if unknown:
             return gettext("Unknown lawful bases: %(b)s.") % {"b": ", ".join(unknown)}

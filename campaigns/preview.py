@@ -14,7 +14,9 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Contact
 from campaigns import planning
@@ -43,7 +45,12 @@ def preview_touches(
     total = campaign.accounts.count()
     touches = []
     if accounts and campaign.effective_steps():
-        touches = planning.build_touches(campaign, unit, accounts, now)
+        try:
+            touches = planning.build_touches(campaign, unit, accounts, now)
+        except OverflowError:  # delays adding up past year 9999: nothing could be planned
+            raise ValidationError(
+                {"overrides": _("The steps' delays run past the end of the calendar.")}
+            ) from None
     countries = dict(
         Contact.objects.unrestricted()
         .filter(pk__in={t.contact_id for t in touches})

@@ -8,9 +8,11 @@ up through ``restrict``.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -18,6 +20,7 @@ from rest_framework import serializers
 from accounts import privacy
 from accounts.models import Account, Channel
 from campaigns import services
+from campaigns.api.filters import MAX_ID
 from campaigns.models import Campaign, Condition, Playbook, Touch
 from campaigns.preview import DEFAULT_ACCOUNTS, MAX_ACCOUNTS
 from glocal.api.base import RestrictedPrimaryKeyRelatedField
@@ -25,6 +28,8 @@ from glocal.layering.models import StaleOverride
 from glocal.models import OrgUnit
 
 MAX_ACCOUNTS_PER_CAMPAIGN = 10000
+#: a window further out is a typo, and would push planned dates past the calendar
+MAX_YEARS_AHEAD = 10
 
 
 def default_unit(serializer: serializers.Serializer, attrs: dict[str, Any]) -> None:
@@ -51,10 +56,33 @@ class StepSerializer(serializers.Serializer):
     condition = serializers.ChoiceField(choices=Condition.choices, default=Condition.ALWAYS)
 
 
+#: no step waits longer than this: larger delays would push dates past the calendar
+MAX_DELAY_DAYS = 3650
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 @extend_schema_field(StepSerializer(many=True))
 class StepsField(serializers.JSONField):
     """Raw JSON in, so a refusal names the faulty step ("Step 2: ...") the way the
-    dashboard and the admin do (``campaigns.models.playbooks.check_steps``)."""
+    dashboard and the admin do (``campaigns.models.playbooks.check_steps``); only the
+    delay's upper limit is checked here."""
+
+    def to_internal_value(self, data):
+        data = super().to_internal_value(data)
+        if isinstance(data, list):
+            too_long = [
+                _("Step %(n)s: a delay is at most %(max)s days.") % {"n": n, "max": MAX_DELAY_DAYS}
+                for n, step in enumerate(data, start=1)
+                if isinstance(step, dict)
+                and _whole(step.get("delay_days"))
+                and step["delay_days"] > MAX_DELAY_DAYS
+            ]
+            if too_long:
+                raise serializers.ValidationError(too_long)
+        return data
 
 
 @extend_schema_field({"type": "object", "additionalProperties": {"type": "number"}})
@@ -179,7 +207,22 @@ class OverridesSerializer(serializers.Serializer):
 
 @extend_schema_field(OverridesSerializer)
 class OverridesField(serializers.JSONField):
-    """Raw JSON in: the model names every problem of the local tailoring at once."""
+    """Raw JSON in: the model names every problem of the local tailoring at once; only
+    the delay's upper limit is checked here."""
+
+    def to_internal_value(self, data):
+        data = super().to_internal_value(data)
+        delays = data.get("delay_days") if isinstance(data, dict) else None
+        if isinstance(delays, dict):
+            too_long = [
+                _("Step %(n)s: a delay is at most %(max)s days.")
+                % {"n": key, "max": MAX_DELAY_DAYS}
+                for key, value in delays.items()
+                if _whole(value) and value > MAX_DELAY_DAYS
+            ]
+            if too_long:
+                raise serializers.ValidationError(too_long)
+        return data
 
 
 class CampaignSerializer(serializers.ModelSerializer):
@@ -193,7 +236,7 @@ class CampaignSerializer(serializers.ModelSerializer):
     playbook_name = serializers.CharField(source="playbook.name", read_only=True)
     overrides = OverridesField(required=False)
     accounts = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
         max_length=MAX_ACCOUNTS_PER_CAMPAIGN,
         required=False,
         write_only=True,
@@ -254,6 +297,19 @@ class CampaignSerializer(serializers.ModelSerializer):
                 _("No account you may see has the id %(ids)s.") % {"ids": ", ".join(missing)}
             )
         return [found[pk] for pk in wanted]
+
+    def _check_horizon(self, day: dt.date) -> dt.date:
+        if day > timezone.localdate() + dt.timedelta(days=MAX_YEARS_AHEAD * 366):
+            raise serializers.ValidationError(
+                _("A campaign is planned at most %(n)s years ahead.") % {"n": MAX_YEARS_AHEAD}
+            )
+        return day
+
+    def validate_starts_on(self, day: dt.date) -> dt.date:
+        return self._check_horizon(day)
+
+    def validate_ends_on(self, day: dt.date) -> dt.date:
+        return self._check_horizon(day)
 
     def validate(self, attrs):
         if self.instance is None:

@@ -42,8 +42,11 @@ class CampaignViewSet(TenantViewSet):
     starts planning at once otherwise (201). Campaigns are cancelled, never deleted.
     """
 
-    queryset = Campaign.objects.select_related("owner_unit", "playbook", "launched_by").annotate(
-        account_count=Count("accounts", distinct=True)
+    # An aggregate drops the model's default ordering: restate it for stable pages.
+    queryset = (
+        Campaign.objects.select_related("owner_unit", "playbook", "launched_by")
+        .annotate(account_count=Count("accounts", distinct=True))
+        .order_by(*Campaign._meta.ordering)
     )
     serializer_class = CampaignSerializer
     filterset_class = CampaignFilterSet
@@ -153,5 +156,5 @@ class CampaignViewSet(TenantViewSet):
         campaign = self.get_object()
         query = CampaignPreviewQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        body = preview.preview_touches(campaign, limit=query.validated_data["accounts"])
+        body = run(preview.preview_touches, campaign, limit=query.validated_data["accounts"])
         return Response(CampaignPreviewSerializer(body).data)

@@ -10,7 +10,7 @@ from campaigns import playbooks
 from campaigns.models import Playbook, PlaybookStatus
 from glocal import layering
 
-from .conftest import make_campaign, make_account, steps
+from .conftest import make_account, make_campaign, steps
 
 PLAYBOOKS = "/api/v1/playbooks/"
 
@@ -72,6 +72,11 @@ def test_a_faulty_step_is_refused_by_its_number(tenants, api, email_content):
     assert not_a_list.status_code == 400 and "steps" in errors(not_a_list)
     kpis = api("global-marketer").post(PLAYBOOKS, {"name": "Odd", "kpis": [1]})
     assert kpis.status_code == 400 and "kpis" in errors(kpis)
+    forever = api("global-marketer").post(
+        PLAYBOOKS, {"name": "Odd", "steps": [good, {**good, "delay_days": 10**30}]}
+    )
+    assert forever.status_code == 400
+    assert errors(forever)["steps"] == "Step 2: a delay is at most 3650 days."
 
 
 def test_derive_adapts_for_a_unit_within_the_override_policy(tenants, api, playbook):
@@ -111,7 +116,9 @@ def test_a_lock_is_refused_naming_its_owner(tenants, api, playbook):
     assert refused.status_code == 400
     assert "locked by Acme Global" in errors(refused)["description"]
     # Locks are for managers of the owner.
-    assert api("global-marketer").post(url(playbook, "locks/"), {"lock": ["name"]}).status_code == 403
+    assert (
+        api("global-marketer").post(url(playbook, "locks/"), {"lock": ["name"]}).status_code == 403
+    )
 
 
 def test_edits_override_only_what_changes_and_refusals_name_the_field(tenants, api, playbook):
