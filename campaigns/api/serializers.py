@@ -47,17 +47,17 @@ def default_unit(serializer: serializers.Serializer, attrs: dict[str, Any]) -> N
 # --- playbooks ----------------------------------------------------------------------
 
 
+#: no step waits longer than this: larger delays would push dates past the calendar
+MAX_DELAY_DAYS = 3650
+
+
 class StepSerializer(serializers.Serializer):
     """The shape of one step (documentation; steps are checked by the model, per step)."""
 
     channel = serializers.ChoiceField(choices=Channel.choices)
     content = serializers.UUIDField(help_text="Family key of a content asset")
-    delay_days = serializers.IntegerField(min_value=0, default=0)
+    delay_days = serializers.IntegerField(min_value=0, max_value=MAX_DELAY_DAYS, default=0)
     condition = serializers.ChoiceField(choices=Condition.choices, default=Condition.ALWAYS)
-
-
-#: no step waits longer than this: larger delays would push dates past the calendar
-MAX_DELAY_DAYS = 3650
 
 
 def _whole(value: Any) -> bool:
@@ -401,7 +401,7 @@ class ProtectedTouchListSerializer(serializers.ListSerializer):
         return super().to_representation(touches)
 
 
-def protect_touches(request, touches: list[Touch]) -> None:
+def protect_touches(request: Any, touches: list[Touch]) -> None:
     """Hide provider errors (which may quote an address) of contacts whose personal
     data the reader may not see — the contacts API's residency rule (PIPL)."""
     user = getattr(request, "user", None)
