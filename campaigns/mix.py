@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Channel, Consent
 from campaigns.scheduling import DEFAULT_HOURS, WEEKDAYS
+from glocal.changes import acting_as
 from glocal.layering import bounds
 from glocal.layering.models import Bound
 from glocal.models import OrgUnit
@@ -216,13 +217,19 @@ def check_value(key: str, value: Any) -> str | None:
         return gettext("An hour is a whole number from 0 to 24.")
     if key in CAP_KEYS and not (isinstance(value, int) and value >= 0):
         return gettext("A cap is a whole number, 0 or more.")
-    if key in CHANNEL_LIST_KEYS and isinstance(value, list):
+    names = CHANNEL_LIST_KEYS | BASIS_KEYS
+    if key in names and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+        # Checked before the name lookups below, which need hashable items.
+        return gettext("Expected a list of names.")
+    if key in CHANNEL_LIST_KEYS:
         unknown = sorted(set(value) - set(Channel.values))
         if unknown:
             return gettext("Unknown channels: %(c)s.") % {"c": ", ".join(unknown)}
-    if key in DAY_KEYS and isinstance(value, list) and set(value) - set(DAY_NAMES):
+    if key in DAY_KEYS and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+        return gettext("Expected a list of names.")
+    if key in DAY_KEYS and set(value) - set(DAY_NAMES):
         return gettext("Sending days are named %(names)s.") % {"names": ", ".join(DAY_NAMES)}
-    if key in BASIS_KEYS and isinstance(value, list):
+    if key in BASIS_KEYS:
         unknown = sorted(set(value) - set(Consent.LawfulBasis.values))
         if unknown:
             return gettext("Unknown lawful bases: %(b)s.") % {"b": ", ".join(unknown)}
@@ -248,3 +255,101 @@ def set_rule(user: Any, unit: OrgUnit, key: str, value: Any) -> Bound:
     bound.full_clean()  # the bounds registry refuses a value that loosens an ancestor's
     bound.save()
     return bound
+
+
+@transaction.atomic
+def remove_rule(user: Any, unit: OrgUnit, key: str) -> None:
+    """Remove a unit's own channel-mix bound (unit admins only).
+
+    Never a loosening past the tree: whatever the units above set still binds.
+    """
+    if key not in ALL_KEYS:
+        raise ValidationError({"key": gettext("Not a channel-mix bound: %(k)s.") % {"k": key}})
+    if not OrgUnit.objects.restrict(user, "configure").filter(pk=unit.pk).exists():
+        raise PermissionDenied(
+            gettext("Only administrators of %(unit)s set its channel mix.") % {"unit": unit.name}
+        )
+    with acting_as(user):
+        deleted, _rows = Bound.objects.filter(owner_unit=unit, key=key).delete()
+    if not deleted:
+        raise ValidationError(
+            {
+                "key": gettext("%(unit)s sets no rule %(key)s; what applies is set above it.")
+                % {"unit": unit.name, "key": key}
+            }
+        )
+
+
+#: what applies where no unit on the path sets a rule (see ``campaigns.gates``)
+DEFAULTS = {
+    "hours_start": DEFAULT_HOURS[0],
+    "hours_end": DEFAULT_HOURS[1],
+    # the same as ``gates.DEFAULT_BASES`` (gates import this module, not the reverse)
+    "lawful_bases": [Consent.LawfulBasis.CONSENT.value, Consent.LawfulBasis.SEPARATE_CONSENT.value],
+}
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One unit's own value for a rule on the path from the root."""
+
+    unit: OrgUnit
+    value: Any
+
+
+@dataclass(frozen=True)
+class RuleView:
+    """A rule as one unit lives with it: binding value, who set it, every level's value."""
+
+    spec: bounds.BoundSpec
+    value: Any
+    set_by: OrgUnit
+    own: Any | None
+    chain: list[Setting]
+
+    def describe(self) -> str:
+        return self.spec.kind.describe(self.value)
+
+
+def overview(units: list[OrgUnit]) -> dict[int, list[RuleView]]:
+    """Every channel-mix rule binding each of ``units``, with the unit that set it.
+
+    One query for all units (parents preloaded: the tree is at most three deep); values
+    are combined by the bounds registry, so this shows exactly what planning enforces.
+    """
+    chains = {unit.pk: list(reversed(_chain(unit))) for unit in units}
+    ids = {node.pk for chain in chains.values() for node in chain}
+    own: dict[str, dict[int, Any]] = {}
+    for unit_id, key, value in Bound.objects.filter(
+        owner_unit_id__in=ids, key__in=ALL_KEYS
+    ).values_list("owner_unit_id", "key", "value"):
+        own.setdefault(key, {})[unit_id] = value
+    found: dict[int, list[RuleView]] = {}
+    for unit in units:
+        chain = chains[unit.pk]
+        views = []
+        for key in sorted(own):
+            values = own[key]
+            effective = bounds.fold(key, chain, values)
+            if effective is None:
+                continue
+            views.append(
+                RuleView(
+                    spec=bounds.spec(key),
+                    value=effective.value,
+                    set_by=effective.set_by,
+                    own=values.get(unit.pk),
+                    chain=[Setting(node, values[node.pk]) for node in chain if node.pk in values],
+                )
+            )
+        found[unit.pk] = views
+    return found
+
+
+def _chain(unit: OrgUnit) -> list[OrgUnit]:
+    """The unit and its ancestors, nearest first."""
+    nodes = []
+    while unit is not None:
+        nodes.append(unit)
+        unit = unit.parent
+    return nodes

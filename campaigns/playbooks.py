@@ -1,4 +1,4 @@
-"""Playbook use-cases: create a global template, adapt it down the tree, publish it.
+"""Playbook use-cases: create a global template, adapt it down the tree, publish, delete.
 
 Overrides go through the layering engine, so the override policy (steps and KPIs from
 the REGION tier up, name and description down to LOCAL) and locks are enforced in one
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -16,6 +17,7 @@ from django.utils.translation import gettext as _
 from campaigns.models import Playbook, PlaybookStatus
 from glocal import layering
 from glocal.changes import acting_as
+from glocal.layering.models import StaleOverride
 from glocal.models import OrgUnit
 
 
@@ -75,3 +77,24 @@ def publish_playbook(user: Any, playbook: Playbook) -> Playbook:
     with acting_as(user):
         playbook.save(update_fields=["status", "updated_at"])
     return playbook
+
+
+@transaction.atomic
+def delete_playbook(user: Any, playbook: Playbook) -> None:
+    """Delete a playbook nothing builds on; adaptations and campaigns keep theirs alive."""
+    if not Playbook.objects.restrict(user, "delete").filter(pk=playbook.pk).exists():
+        raise PermissionDenied(
+            _("You may not delete “%(p)s” (%(unit)s).")
+            % {"p": playbook.name, "unit": playbook.owner_unit.name}
+        )
+    playbook = Playbook.objects.select_for_update().get(pk=playbook.pk)
+    # Unrestricted on purpose: an adaptation in a unit the user cannot see still counts.
+    if Playbook.objects.unrestricted().filter(parent_id=playbook.pk).exists():
+        raise ValidationError({"id": _("Other units adapted this playbook; it cannot be deleted.")})
+    if playbook.campaigns.exists():
+        raise ValidationError({"id": _("Campaigns run this playbook; it cannot be deleted.")})
+    StaleOverride.objects.filter(
+        content_type=ContentType.objects.get_for_model(Playbook), object_id=playbook.pk
+    ).delete()
+    with acting_as(user):
+        playbook.delete()

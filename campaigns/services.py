@@ -1,4 +1,4 @@
-"""Campaign use-cases: create, target accounts, pause, resume, cancel.
+"""Campaign use-cases: create, edit a draft, target accounts, pause, resume, cancel.
 
 Launching is governed by the RACI and lives in ``campaigns.launch``. State moves are
 conditional updates (``UPDATE ... WHERE status IN (...)``) on the locked row, so a
@@ -102,6 +102,40 @@ def set_accounts(user: Any, campaign: Campaign, accounts: Iterable[Account]) -> 
     accounts = list(accounts)
     check_accounts(campaign.owner_unit, accounts)
     campaign.accounts.set(accounts)
+    return campaign
+
+
+#: what a draft's owner may still change (the playbook and unit stay: create another)
+EDITABLE = ("name", "starts_on", "ends_on", "overrides")
+
+
+@transaction.atomic
+def update_campaign(
+    user: Any,
+    campaign: Campaign,
+    values: dict[str, Any],
+    accounts: Iterable[Account] | None = None,
+) -> Campaign:
+    """Change a draft's name, window, overrides and, when given, its accounts — all or
+    nothing. Once launched, what the approver saw must not change under them."""
+    campaign = _locked(user, campaign)
+    if campaign.status != CampaignStatus.DRAFT:
+        raise ValidationError(
+            {
+                "status": _("A %(status)s campaign can no longer be edited.")
+                % {"status": campaign.get_status_display().lower()}
+            }
+        )
+    unknown = sorted(set(values) - set(EDITABLE))
+    if unknown:
+        raise ValidationError({name: _("This field cannot be changed here.") for name in unknown})
+    for name, value in values.items():
+        setattr(campaign, name, value)
+    campaign.full_clean()
+    with acting_as(user):
+        campaign.save()
+    if accounts is not None:
+        campaign = set_accounts(user, campaign, accounts)
     return campaign
 
 

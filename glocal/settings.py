@@ -250,6 +250,9 @@ SPECTACULAR_SETTINGS = {
         "WorkStatusEnum": "governance.models.rituals.ActionItem.Status",
         "TranslationTaskStatusEnum": "content.models.workflow.TaskStatus",
         "SpendKindEnum": "campaigns.models.budgets.SpendKind",
+        "PlaybookStatusEnum": "campaigns.models.playbooks.PlaybookStatus",
+        "CampaignStatusEnum": "campaigns.models.campaigns.CampaignStatus",
+        "TouchStatusEnum": "campaigns.models.touches.TouchStatus",
         **{
             f"{name}Enum": f"{_ERRORS}.{name}Enum.choices"
             for name in ["ValidationError", "ClientError", "ServerError"]

@@ -1,1 +1,1 @@
-"""The campaigns REST API."""
+"""REST API of the campaigns app."""

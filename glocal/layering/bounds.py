@@ -99,6 +99,13 @@ def effective(unit, key: str) -> Effective | None:
         node = node.parent
     chain.reverse()
     values = {b.owner_unit_id: b.value for b in Bound.objects.filter(key=key, owner_unit__in=chain)}
+    return fold(key, chain, values)
+
+
+def fold(key: str, chain: list, values: dict[int, Any]) -> Effective | None:
+    """The binding value of ``key`` along ``chain`` (units, root first), given the value
+    each unit sets (by unit id). Lets callers that load many units' bounds in one query
+    combine them exactly as :func:`effective` does."""
     kind = _registry[key].kind
     result: Effective | None = None
     for node in chain:
