@@ -105,6 +105,40 @@ def set_accounts(user: Any, campaign: Campaign, accounts: Iterable[Account]) -> 
     return campaign
 
 
+@transaction.atomic
+def update_draft(
+    user: Any,
+    campaign: Campaign,
+    *,
+    name: str,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    overrides: dict[str, Any],
+    accounts: Iterable[Account] | None = None,
+) -> Campaign:
+    """Change a draft's name, window, local overrides and (when given) its accounts.
+
+    The playbook stays: overrides are step indexes of that playbook.
+    """
+    campaign = _locked(user, campaign)
+    if campaign.status != CampaignStatus.DRAFT:
+        raise ValidationError(
+            {"status": _("Only a draft campaign can be edited; this one is %(status)s.")
+             % {"status": campaign.get_status_display().lower()}}
+        )  # fmt: skip
+    campaign.name, campaign.starts_on, campaign.ends_on = name, starts_on, ends_on
+    campaign.overrides = overrides
+    campaign.full_clean()
+    if accounts is not None:
+        accounts = list(accounts)
+        check_accounts(campaign.owner_unit, accounts)
+    with acting_as(user):
+        campaign.save(update_fields=["name", "starts_on", "ends_on", "overrides", "updated_at"])
+        if accounts is not None:
+            campaign.accounts.set(accounts)
+    return campaign
+
+
 def _move(user: Any, campaign: Campaign, allowed: Iterable[str], to: str) -> Campaign:
     allowed = tuple(allowed)
     if campaign.status not in allowed:
