@@ -113,6 +113,10 @@ class CampaignForm(forms.Form):
                 }
             )
 
+    @property
+    def window_fields(self) -> list[forms.BoundField]:
+        return [self["name"], self["starts_on"], self["ends_on"]]
+
     def overrides(self) -> dict[str, Any]:
         """The local tailoring: skipped steps, and delays that differ from the playbook's."""
         skip, delays = [], {}

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import privacy
-from accounts.models import Channel
+from accounts.models import Account, Channel
 from campaigns import reports, services
 from campaigns.launch import LAUNCH_CAMPAIGN, LAUNCHABLE, launch_campaign
 from campaigns.models import Campaign, CampaignStatus, Condition, Touch, TouchStatus
@@ -149,7 +149,8 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if touch_status in TouchStatus.values:
         touches = touches.filter(status=touch_status)
     shown = protect_contacts(request.user, list(touches[:TOUCHES_SHOWN]))
-    accounts = campaign.accounts.order_by("name")
+    accounts = Account.objects.restrict(request.user, "view").filter(campaigns=campaign)
+    accounts = accounts.order_by("name")
     return render(
         request,
         "campaigns/campaign_detail.html",

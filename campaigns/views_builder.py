@@ -67,9 +67,13 @@ def _account_picker(request: HttpRequest, form: CampaignForm, unit: OrgUnit) -> 
     else:
         chosen = set(form.initial.get("accounts", []))
     missing = chosen - {a.pk for a in shown}
+    dropped = 0
     if missing:
-        shown = list(base.filter(pk__in=missing).order_by("name")) + shown
+        still = list(base.filter(pk__in=missing).order_by("name"))
+        shown = still + shown
+        dropped = len(missing) - len(still)  # deselected (or moved) since they were chosen
     return {
+        "dropped": dropped,
         "filter": filterset,
         "shown_accounts": shown,
         "chosen": chosen,

@@ -220,3 +220,12 @@ def test_the_preview_warns_about_a_mix_the_launch_would_refuse(tenants, playbook
     html = login(tenants, "fr-marketer").get(f"/campaigns/{campaign.pk}/preview/").content
     assert "Launch would be refused by the channel mix" in html.decode()
     assert campaign.status == CampaignStatus.DRAFT
+
+
+def test_an_account_that_left_the_selection_is_flagged_on_the_draft(tenants, playbook, fr_accounts):
+    campaign = make_campaign(tenants, "fr", playbook, [fr_accounts["paris"]])
+    fr_accounts["paris"].lifecycle = "deselected"
+    fr_accounts["paris"].save(update_fields=["lifecycle"])
+    html = login(tenants, "fr-marketer").get(f"/campaigns/{campaign.pk}/edit/").content.decode()
+    assert 'id="dropped-accounts"' in html
+    assert f'data-id="account-{fr_accounts["paris"].pk}"' not in html
