@@ -54,6 +54,8 @@ def _default(spec: bounds.BoundSpec) -> str:
         return _("from %(h)s:00 (default)") % {"h": DEFAULT_HOURS[0]}
     if spec.key == mix.HOURS_END.key:
         return _("until %(h)s:00 (default)") % {"h": DEFAULT_HOURS[1]}
+    if spec.key == mix.ALLOWED_CHANNELS.key:
+        return _("every channel (no rule)")
     if spec.key in mix.BASIS_KEYS:
         return _("only %(v)s (default)") % {"v": ", ".join(DEFAULT_BASES)}
     return _("no rule")

@@ -181,3 +181,43 @@ def test_dead_letters_stay_in_their_unit(tenants, dead_letters):
     assert f'data-id="touch-{dead_letters["fr"].pk}"' not in html
     html = login(tenants, "emea-viewer").get("/campaigns/dead-letters/").content.decode()
     assert f'data-id="touch-{dead_letters["fr"].pk}"' in html
+
+
+def _queries(client: Client, path: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path).status_code == 200
+    return len(captured)
+
+
+def test_lists_cost_the_same_whatever_their_length(tenants, playbook, dead_letters):
+    client = login(tenants, "fr-marketer")
+    few = (_queries(client, "/campaigns/"), _queries(client, "/campaigns/dead-letters/"))
+    fr = tenants.unit("fr")
+    for _ in range(3):
+        campaign = plan(make_campaign(tenants, "fr", playbook, [make_account(fr, country="FR")]))
+        Touch.objects.filter(campaign=campaign).update(status=TouchStatus.DEAD)
+    many = (_queries(client, "/campaigns/"), _queries(client, "/campaigns/dead-letters/"))
+    assert many == few
+
+
+def test_the_pages_render_in_french(tenants, campaign):
+    client = login(tenants, "fr-marketer")
+    client.post("/i18n/setlang/", {"language": "fr", "next": "/"})
+    for path in (
+        "/campaigns/",
+        "/campaigns/new/",
+        f"/campaigns/new/?playbook={campaign.playbook_id}",
+        f"/campaigns/{campaign.pk}/",
+        f"/campaigns/{campaign.pk}/edit/",
+        f"/campaigns/{campaign.pk}/preview/",
+        "/campaigns/dead-letters/",
+        "/campaigns/playbooks/",
+        f"/campaigns/playbooks/{campaign.playbook_id}/",
+        "/campaigns/mix/",
+    ):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert '<html lang="fr">' in response.content.decode(), path
