@@ -22,6 +22,7 @@ urlpatterns = [
     path("governance/", include("governance.urls")),
     path("accounts/", include("accounts.urls")),
     path("content/", include("content.urls")),
+    path("campaigns/", include("campaigns.urls")),
 ]
 
 handler404 = "glocal.errors.not_found"

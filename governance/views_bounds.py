@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -20,8 +21,13 @@ from glocal.layering.models import Bound
 from governance.forms_bounds import BoundForm
 
 
-def _back() -> HttpResponseRedirect:
-    return HttpResponseRedirect(reverse("governance:rules") + "#bounds", status=303)
+def _back(request: HttpRequest) -> HttpResponseRedirect:
+    """Back to the page the form was on (e.g. the campaigns' channel-mix editor), or the
+    rules page."""
+    target = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = reverse("governance:rules") + "#bounds"
+    return HttpResponseRedirect(target, status=303)
 
 
 @login_required
@@ -35,7 +41,7 @@ def bound_set(request: HttpRequest) -> HttpResponse:
                 messages.error(
                     request, f"{form.fields[field].label if field in form.fields else ''}: {error}"
                 )
-        return _back()
+        return _back(request)
     unit, key = form.cleaned_data["owner_unit"], form.cleaned_data["key"]
     bound = Bound.objects.filter(owner_unit=unit, key=key).first() or Bound(
         owner_unit=unit, key=key
@@ -47,11 +53,11 @@ def bound_set(request: HttpRequest) -> HttpResponse:
         for errors in exc.message_dict.values():
             for error in errors:
                 messages.error(request, error)
-        return _back()
+        return _back(request)
     with acting_as(request.user):
         bound.save()
     messages.success(request, _("Bound saved for %(unit)s.") % {"unit": unit.name})
-    return _back()
+    return _back(request)
 
 
 @login_required
@@ -66,4 +72,4 @@ def bound_delete(request: HttpRequest, pk: int) -> HttpResponse:
     with acting_as(request.user):
         bound.delete()
     messages.success(request, _("Bound removed."))
-    return _back()
+    return _back(request)

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from campaigns import views, views_builder, views_mix, views_playbooks
+
+app_name = "campaigns"
+
+urlpatterns: list = [
+    path("", views.campaign_list, name="list"),
+    path("new/", views_builder.campaign_new, name="new"),
+    path("dead-letters/", views.dead_letters, name="dead-letters"),
+    path("playbooks/", views_playbooks.playbook_list, name="playbooks"),
+    path("playbooks/<int:pk>/", views_playbooks.playbook_detail, name="playbook"),
+    path("mix/", views_mix.mix_editor, name="mix"),
+    path("mix/set/", views_mix.mix_set, name="mix-set"),
+    path("<int:pk>/", views.campaign_detail, name="campaign"),
+    path("<int:pk>/edit/", views_builder.campaign_edit, name="edit"),
+    path("<int:pk>/preview/", views_builder.campaign_preview, name="preview"),
+    path("<int:pk>/progress.json", views.campaign_progress, name="progress"),
+    path("<int:pk>/action/", views.campaign_action, name="action"),
+]
