@@ -36,6 +36,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
@@ -44,8 +45,9 @@ from django.utils.translation import gettext
 
 from accounts.handoffs import threshold_for
 from accounts.models import Channel, Consent, Contact
-from campaigns import gates, mix, scheduling
+from campaigns import budgets, gates, mix, scheduling
 from campaigns.adapters import Adapter, Message, Outcome, OutcomeKind, adapter_for, family_of
+from campaigns.budgets import OverBudget
 from campaigns.models import Campaign, CampaignStatus, SendLedger, Touch, TouchStatus
 from campaigns.models.campaigns import LIVE
 from campaigns.platform_rules import PlatformState
@@ -226,7 +228,9 @@ def _load(claim_id: uuid.UUID, now: dt.datetime) -> _Context | None:
     touches = list(
         Touch.objects.unrestricted()
         .filter(claim_id=claim_id, status=TouchStatus.CLAIMED)
-        .select_related("campaign__playbook", "account", "account__owner_unit", "contact")
+        .select_related(
+            "campaign__playbook", "campaign__owner_unit", "account__owner_unit", "contact"
+        )
         .order_by("scheduled_at", "id")
     )
     if not touches:
@@ -527,8 +531,21 @@ def _send_together(
                 outgoing.append(touch)
         if not outgoing:
             return
-        charged = [t for t in outgoing if _charge(t, ctx) is None]
+        charged, savepoints = [], {}
+        for touch in outgoing:
+            savepoints[touch.pk] = transaction.savepoint()
+            refusal = _charge(touch, ctx)
+            if refusal is None:
+                charged.append(touch)
+                continue
+            transaction.savepoint_rollback(savepoints.pop(touch.pk))
+            _mark(touch, TouchStatus.SKIPPED, now, reason_code=refusal.code, reason=refusal.message)
+            counts.skipped += 1
         outcomes = adapter.send_many([_message(t, ctx) for t in charged]) if charged else []
+        if len(charged) == 1 and outcomes[0].kind != OutcomeKind.SENT:
+            # Not sent: the touch's charge goes back (a transactional adapter's batch is
+            # recorded as a whole, so only the one-touch transactions can get here).
+            transaction.savepoint_rollback(savepoints[charged[0].pk])
         ledger = []
         for touch, outcome in zip(charged, outcomes, strict=True):
             if outcome.kind == OutcomeKind.SENT:
@@ -586,7 +603,14 @@ def _send_together(
 
 
 def _charge(touch: Touch, ctx: _Context) -> gates.Refusal | None:
-    """Budget gate: charge the touch's price to its campaign's budget (same transaction)."""
+    """Budget gate: charge the touch's price to its campaign's budget, in the send's
+    transaction — so the spend and the ledger entry commit together or not at all."""
+    try:
+        budgets.charge_touch(touch.campaign, touch.channel, touch.idempotency_key, ctx.now)
+    except OverBudget as exc:
+        return gates.Refusal(exc.code, exc.reason)
+    except ValidationError as exc:  # no exchange rate for the unit's currency
+        return gates.Refusal("budget_no_rate", " ".join(exc.messages))
     return None
 
 

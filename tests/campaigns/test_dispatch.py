@@ -397,3 +397,54 @@ def test_the_dispatcher_claims_no_more_than_the_workers_can_take(email_campaign)
         for batch in first.batches:
             dispatch.send_claimed(batch.claim_id, now=FIRST + dt.timedelta(seconds=2))
         assert run(FIRST + dt.timedelta(seconds=3)).sent == 1  # room again for the last one
+
+
+def test_over_budget_touches_are_never_sent_and_say_why(tenants, email_content):
+    from campaigns.models import Spend
+
+    from .budget_helpers import tree
+
+    budget = tree(tenants, fr=10)["fr"]
+    playbook = make_playbook(tenants, email_content.family, [("linkedin", 0, "always")])
+    account = make_account(tenants.unit("fr"), country="FR", contacts=3)
+    campaign = make_campaign(tenants, "fr", playbook, [account])
+    campaign.budget, campaign.touch_costs = budget, {"linkedin": 4}
+    campaign.full_clean()
+    campaign.save()
+    plan(campaign)
+    counts = run(FIRST)
+    assert (counts.sent, counts.skipped) == (2, 1)  # 4 + 4 fit in 10, the third does not
+    budget.refresh_from_db()
+    assert budget.spent == 8 and Spend.objects.filter(campaign=campaign).count() == 2
+    skipped = Touch.objects.get(campaign=campaign, status=TouchStatus.SKIPPED)
+    assert skipped.reason_code == "budget_exhausted" and "left" in skipped.reason
+    assert not OutboxMessage.objects.unrestricted().filter(idempotency_key=skipped.idempotency_key)
+
+
+def test_a_touch_that_fails_to_send_gives_its_charge_back(tenants, email_content):
+    from .budget_helpers import tree
+
+    budget = tree(tenants, fr=10)["fr"]
+    playbook = make_playbook(tenants, email_content.family, [("linkedin", 0, "always")])
+    campaign = make_campaign(
+        tenants, "fr", playbook, [make_account(tenants.unit("fr"), country="FR")]
+    )
+    campaign.budget, campaign.touch_costs = budget, {"linkedin": 4}
+    campaign.full_clean()
+    campaign.save()
+    plan(campaign)
+    with (
+        FakeGateway() as gateway,
+        override_settings(
+            CAMPAIGNS_PROVIDERS={"linkedin": "http"},
+            CAMPAIGNS_HTTP_ENDPOINTS={"linkedin": gateway.url},
+        ),
+    ):
+        gateway.mode = "unavailable"
+        assert run(FIRST).retried == 1
+        budget.refresh_from_db()
+        assert budget.spent == 0
+        gateway.mode = "ok"
+        assert run(FIRST + dt.timedelta(seconds=5)).sent == 1
+    budget.refresh_from_db()
+    assert budget.spent == 4
