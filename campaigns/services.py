@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -196,6 +196,23 @@ def cancel_campaign(user: Any, campaign: Campaign) -> Campaign:
     campaign = _move(user, campaign, allowed, CampaignStatus.CANCELLED)
     cancel_unsent(campaign, _("Campaign cancelled by %(user)s.") % {"user": user.get_username()})
     return campaign
+
+
+def retry_touches(touches: models.QuerySet) -> int:
+    """Give dead letters (and failed touches waiting for their retry) another round now.
+
+    Their attempts start again from zero; the gates run again at send time.
+    """
+    return touches.filter(status__in=(TouchStatus.DEAD, TouchStatus.FAILED)).update(
+        status=TouchStatus.FAILED,
+        retry_at=timezone.now(),
+        attempts=0,
+        claim_id=None,
+        claimed_until=None,
+        reason_code="",
+        reason="",
+        updated_at=timezone.now(),
+    )
 
 
 def progress(campaign: Campaign) -> dict[str, Any]:

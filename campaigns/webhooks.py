@@ -92,11 +92,11 @@ def _parse(events: Any) -> list[dict[str, Any]]:
         raise ValidationError(
             {"events": _("At most %(n)s events per delivery.") % {"n": MAX_EVENTS}}
         )
-    parsed, errors = [], {}
+    parsed, errors = [], []
     for n, event in enumerate(events):
         problems = []
         if not isinstance(event, dict):
-            errors[str(n)] = _("An event is an object.")
+            errors.append(_("Event %(n)s: an event is an object.") % {"n": n})
             continue
         if not str(event.get("id", "")).strip():
             problems.append(_("id is required"))
@@ -108,7 +108,9 @@ def _parse(events: Any) -> list[dict[str, Any]]:
         if when is None or when.tzinfo is None:
             problems.append(_("occurred_at is an ISO 8601 time with its zone"))
         if problems:
-            errors[str(n)] = "; ".join(problems)
+            errors.append(
+                _("Event %(n)s: %(problems)s.") % {"n": n, "problems": "; ".join(problems)}
+            )
         else:
             parsed.append({**event, "occurred_at": when})
     if errors:

@@ -301,6 +301,13 @@ STAFF_PERMISSIONS = [
     ("campaigns", "delete_fxrate"),
     ("campaigns", "view_budget"),
     ("campaigns", "view_spend"),
+    # Playbooks, campaigns, touches, the ledger and the sandbox outbox: read-only rows,
+    # campaign state moves and dead-letter retries through the admin actions.
+    ("campaigns", "view_playbook"),
+    ("campaigns", "view_campaign"),
+    ("campaigns", "view_touch"),
+    ("campaigns", "view_sendledger"),
+    ("campaigns", "view_outboxmessage"),
 ]
 STAFF_GROUP = "unit-admins-staff"
 

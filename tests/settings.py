@@ -39,3 +39,5 @@ CAMPAIGNS_QUEUE_PREFIX = os.environ.setdefault(
     "CAMPAIGNS_QUEUE_PREFIX", f"{CELERY_TASK_DEFAULT_QUEUE}.campaigns"
 )
 CELERY_TASK_QUEUES = celery_queues(CELERY_TASK_DEFAULT_QUEUE, CAMPAIGNS_QUEUE_PREFIX)  # noqa: F405
+# A provider with a webhook secret, for the isolation matrix (no user credential opens it).
+CAMPAIGNS_WEBHOOK_SECRETS = {"matrix": "matrix-webhook-secret"}

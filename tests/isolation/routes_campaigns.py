@@ -14,7 +14,15 @@ import uuid
 from django.utils import timezone
 
 from accounts.models import Account, Consent, Contact, Lifecycle
-from campaigns.models import Campaign, CampaignStatus, Playbook, PlaybookStatus, Touch
+from campaigns.models import (
+    Campaign,
+    CampaignStatus,
+    OutboxMessage,
+    Playbook,
+    PlaybookStatus,
+    SendLedger,
+    Touch,
+)
 from glocal import layering
 from glocal.layering.models import Bound
 from tests.isolation.outcomes import (
@@ -26,7 +34,19 @@ from tests.isolation.outcomes import (
     UNAUTHENTICATED,
     Outcome,
 )
-from tests.isolation.routes import API_DELETE, API_LIST, API_READ, Probe, each, everyone
+from tests.isolation.routes import (
+    ADMIN_LIST,
+    ADMIN_READ,
+    API_DELETE,
+    API_LIST,
+    API_READ,
+    STAFF_FORBIDDEN,
+    Probe,
+    admin_model_probes,
+    each,
+    everyone,
+)
+from tests.isolation.routes_budgets import READ_ONLY_PERMS
 
 ACCEPTED = Outcome("accepted", (202,))
 NOT_ALLOWED = Outcome("method not allowed", (405,))
@@ -101,6 +121,20 @@ def extend_ctx(ctx) -> None:
         idempotency_key=f"c{live.pk}-s0-p{contact.pk}",
     )
     ctx["campaigns_bound"] = Bound.objects.create(owner_unit=fr, key=CAP, value=4)
+    ctx["campaigns_ledger"] = SendLedger.objects.create(
+        owner_unit=fr,
+        idempotency_key=f"matrix-{uuid.uuid4().hex[:8]}",
+        channel="email",
+        provider="sandbox",
+        sent_at=when,
+    )
+    ctx["campaigns_outbox"] = OutboxMessage.objects.create(
+        owner_unit=fr,
+        idempotency_key=ctx["campaigns_ledger"].idempotency_key,
+        channel="email",
+        recipient="someone@matrix.example",
+        subject="Matrix",
+    )
 
 
 def _playbook(suffix: str = "") -> callable:
@@ -295,3 +329,45 @@ PROBES = [
 ]
 
 __all__ = ["OK", "PROBES", "extend_ctx"]
+
+# The engine's rows are read-only in the admin (services move campaigns and touches).
+PROBES += [
+    probe
+    for model, target in (
+        ("playbook", "campaigns_playbook"),
+        ("campaign", "campaigns_live"),
+        ("touch", "campaigns_touch"),
+        ("sendledger", "campaigns_ledger"),
+        ("outboxmessage", "campaigns_outbox"),
+    )
+    for probe in admin_model_probes(
+        f"campaigns/{model}",
+        target,
+        changelist=ADMIN_LIST,
+        add=STAFF_FORBIDDEN,
+        change=ADMIN_READ,
+        delete=STAFF_FORBIDDEN,
+        guarded=READ_ONLY_PERMS,
+    )
+]
+
+# Provider webhooks authenticate by signature only: no user's session or token opens them.
+PROBES += [
+    Probe(
+        "api/v1/events/webhook/<provider>/",
+        lambda c: "/api/v1/events/webhook/matrix/",
+        everyone(UNAUTHENTICATED),
+        method="post",
+        data=lambda c: {
+            "events": [
+                {
+                    "id": "matrix-1",
+                    "type": "opened",
+                    "touch": c["campaigns_touch"].idempotency_key,
+                    "occurred_at": "2031-01-06T09:00:00+01:00",
+                }
+            ]
+        },
+        api=True,
+    ),
+]
