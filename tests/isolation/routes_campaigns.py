@@ -354,9 +354,9 @@ PROBES += [
 # Provider webhooks authenticate by signature only: no user's session or token opens them.
 PROBES += [
     Probe(
-        "api/v1/events/webhook/<provider>/",
+        "api/v1/events/webhook/<slug:provider>/",
         lambda c: "/api/v1/events/webhook/matrix/",
-        everyone(UNAUTHENTICATED),
+        everyone(UNAUTHENTICATED, UNAUTHENTICATED),
         method="post",
         data=lambda c: {
             "events": [
