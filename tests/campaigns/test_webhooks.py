@@ -107,3 +107,22 @@ def test_a_malformed_delivery_records_nothing(client, sent):
 def test_events_for_unknown_or_unsent_touches_are_reported_not_recorded(client, sent):
     payload = {"events": [event(sent, touch="c0-s0-p0")]}
     assert post(client, payload).json() == {"recorded": 0, "duplicates": 0, "unknown": ["e1"]}
+
+
+def test_a_csv_export_imports_once_and_a_bad_row_is_named(sent, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    good = tmp_path / "events.csv"
+    good.write_text(
+        "id,type,touch,occurred_at\n"
+        f"x1,clicked,{sent.idempotency_key},{timezone.now().isoformat()}\n"
+        f"x2,replied,{sent.idempotency_key},{timezone.now().isoformat()}\n"
+    )
+    call_command("import_engagement", str(good), provider="relay")
+    call_command("import_engagement", str(good), provider="relay")
+    assert EngagementEvent.objects.count() == 2
+    bad = tmp_path / "bad.csv"
+    bad.write_text(f"id,type,touch,occurred_at\nx3,liked,{sent.idempotency_key},now\n")
+    with pytest.raises(CommandError, match="Event 0"):
+        call_command("import_engagement", str(bad), provider="relay")
+    assert EngagementEvent.objects.count() == 2
