@@ -129,7 +129,9 @@ def preview(campaign: Campaign, *, now: dt.datetime | None = None) -> SchedulePr
         row = CountryPreview(country, contacts)
         for step in steps:
             nominal = days[step["index"]]
-            when = scheduling.send_time(nominal, tz, country, rules.hours, not_before=now)
+            when = scheduling.send_time(
+                nominal, tz, country, rules.hours, not_before=now, days=rules.days
+            )
             local = when.astimezone(tz)
             row.touches.append(
                 PreviewTouch(
