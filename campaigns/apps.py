@@ -20,3 +20,8 @@ class CampaignsConfig(AppConfig):
         # Budget amounts are audited by the allocation service; spend rows are their own
         # record (tracking Budget would add a read to every concurrent charge).
         audit.audit_model(FxRate)
+        # Demo data, after the accounts and content steps (apps install in that order).
+        from campaigns.seed import seed_campaigns
+        from glocal import seeding
+
+        seeding.register(seed_campaigns)

@@ -15,7 +15,7 @@ def counts() -> dict[str, int]:
     return {
         m._meta.label: m._default_manager.count()
         for m in apps.get_models()
-        if m._meta.app_label in ("glocal", "governance")
+        if m._meta.app_label in ("glocal", "governance", "campaigns")
         and m._meta.model_name not in ("auditentry", "workerheartbeat", "notification")
     }
 
