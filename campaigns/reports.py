@@ -55,6 +55,7 @@ def live_progress(campaign: Campaign) -> dict[str, Any]:
         "accounts_total": total,
         "percent": round(100 * figures["accounts_planned"] / total) if total else 0,
         "planning_done": figures["planning_done"],
+        "done_percent": figures["percent"],
         "touches": figures["touches"],
         "touches_total": sum(figures["touches"].values()),
         "skipped_reasons": skipped_reasons(campaign),

@@ -100,6 +100,8 @@ def test_progress_counts_touches_and_groups_skip_reasons(tenants, campaign):
     assert progress["status"] == "running" and progress["refresh"] is True
     assert (progress["accounts_planned"], progress["accounts_total"]) == (4, 4)
     assert progress["percent"] == 100
+    # Planned in full (50 %), then 5 of 15 touches settled (sent, dead, 3 skipped).
+    assert progress["done_percent"] == round(50 + 50 * 5 / 15, 1)
     assert progress["touches"] == {
         "planned": 9,
         "claimed": 0,
