@@ -31,6 +31,7 @@ from campaigns import budgets
 from campaigns.budgets import money
 from campaigns.forms_budgets import AllocateForm, SpendForm, allocatable_units
 from campaigns.models import Budget, Campaign, Spend
+from glocal.models import OrgUnit
 from governance.api.approvals import explicit_unit
 from governance.authorization import authorize
 from governance.models import ApprovalRequest
@@ -328,6 +329,9 @@ def detail_context(
         "figures": figures(budget),
         "ancestors": ancestors,
         "children": child_rows,
+        # a local unit's budget has nobody below it: no children section
+        "has_child_units": bool(child_rows)
+        or OrgUnit.objects.filter(parent_id=budget.owner_unit_id).exists(),
         "guidelines": guidelines,
         "guidelines_source": source,
         "spends": spend_rows,

@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from campaigns import budgets
+from campaigns import budgets, views_budgets
 from campaigns.models import Budget, Spend
 from governance.models import ApprovalRequest
 
@@ -146,6 +146,18 @@ def test_the_period_filter(tenants, fy):
     assert "No budget of your units for this period." in html
     # A malformed period falls back to the default one.
     assert f'data-id="budget-{fy["fr"].pk}"' in list_page(client, "?period=nonsense")
+
+
+def test_the_default_period_covers_today_else_comes_next_else_last():
+    def option(start: str, end: str) -> dict:
+        return {"period": (dt.date.fromisoformat(start), dt.date.fromisoformat(end))}
+
+    fy30, fy31, fy32 = (option(f"{y}-01-01", f"{y}-12-31") for y in (2030, 2031, 2032))
+    options = [fy32, fy31, fy30]
+    assert views_budgets.default_period(options, dt.date(2031, 6, 1)) == fy31["period"]
+    assert views_budgets.default_period(options, dt.date(2029, 6, 1)) == fy30["period"]
+    assert views_budgets.default_period(options, dt.date(2033, 6, 1)) == fy32["period"]
+    assert views_budgets.default_period([], dt.date(2031, 6, 1)) is None
 
 
 def test_the_campaign_pages_link_to_the_budgets(tenants, fy):
@@ -328,7 +340,8 @@ def test_the_global_manager_allocates_at_once_within_what_is_left(tenants, fy):
 
 def test_a_local_unit_has_nothing_to_allocate(tenants, fy):
     client = login(tenants, "fr-admin")
-    assert 'id="allocate-form"' not in detail_page(client, fy["fr"])
+    html = detail_page(client, fy["fr"])
+    assert 'id="allocate-form"' not in html and 'id="children"' not in html
     response = client.post(
         f"/campaigns/budgets/{fy['fr'].pk}/allocate/",
         {"owner_unit": tenants.unit("de").pk, "amount": "1"},
