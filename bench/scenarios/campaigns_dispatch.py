@@ -38,7 +38,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -318,7 +317,9 @@ def run() -> dict:
     broker = redis.Redis.from_url(settings.REDIS_URL)
     campaign_ids, planned_s = build()
     total = Touch.objects.unrestricted().filter(campaign_id__in=campaign_ids).count()
-    workdir = Path(tempfile.mkdtemp(prefix="glocal-bench-worker-"))
+    # The harness's temporary directory (removed at the end): the worker's log goes there.
+    workdir = Path(settings.VAR_DIR)
+    workdir.mkdir(parents=True, exist_ok=True)
     worker = Worker(workdir)
     sent_table = SendLedger.objects.unrestricted().filter(campaign_id__in=campaign_ids)
     slice_size = NOOPS // (SEGMENTS + 1)
