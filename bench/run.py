@@ -11,6 +11,15 @@ The database is never one you use: without ``DATABASE_URL`` a SQLite file in a t
 directory; with it, a fresh ``glocal_bench_<pid>`` database on that server (made the way
 the test runner makes its own), dropped afterwards. Each scenario runs inside a
 transaction that is rolled back, so scenarios do not see each other's rows.
+
+Two optional module attributes:
+
+* ``requires() -> str | None`` — why the scenario cannot run here (a service missing),
+  checked before the database is made. It is then skipped with that reason; the exit
+  status is non-zero only if it was named on the command line.
+* ``COMMITS = True`` — the scenario must commit (other processes, such as a Celery
+  worker, read its rows), so it runs outside the rolled-back transaction and after the
+  other scenarios; its rows go with the throwaway database.
 """
 
 from __future__ import annotations
@@ -82,12 +91,15 @@ def run_isolated(scenario: ModuleType) -> dict:
     from django.db import transaction
 
     result: dict = {}
-    try:
-        with transaction.atomic():
-            result = scenario.run()
-            raise Rollback
-    except Rollback:
-        pass
+    if getattr(scenario, "COMMITS", False):
+        result = scenario.run()
+    else:
+        try:
+            with transaction.atomic():
+                result = scenario.run()
+                raise Rollback
+        except Rollback:
+            pass
     for key in ("figure", "baseline"):
         if not isinstance(result.get(key), int | float) or result[key] <= 0:
             raise ValueError(f"{scenario.NAME}.run() must return a positive {key!r}")
@@ -143,6 +155,18 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Unknown scenario(s): {', '.join(unknown)}; known: {', '.join(scenarios)}")
             return 2
         selected = [scenarios[name] for name in args.names or scenarios]
+        # Scenarios that commit go last: the others must not see their rows.
+        selected.sort(key=lambda module: bool(getattr(module, "COMMITS", False)))
+        skipped = []
+        for scenario in selected:
+            reason = scenario.requires() if hasattr(scenario, "requires") else None
+            if reason:
+                print(f"== {scenario.NAME}: SKIPPED — {reason}")
+                skipped.append(scenario)
+        selected = [scenario for scenario in selected if scenario not in skipped]
+        named_but_skipped = any(scenario.NAME in args.names for scenario in skipped)
+        if not selected:
+            return 3 if named_but_skipped else 0
 
         from django.db import connection
 
@@ -166,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
                 report(scenario, result, time.perf_counter() - started)
         finally:
             teardown()
-        return 1 if failures else 0
+        return 1 if failures else (3 if named_but_skipped else 0)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

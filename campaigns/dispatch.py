@@ -228,17 +228,26 @@ def _load(claim_id: uuid.UUID, now: dt.datetime) -> _Context | None:
     touches = list(
         Touch.objects.unrestricted()
         .filter(claim_id=claim_id, status=TouchStatus.CLAIMED)
-        .select_related(
-            "campaign__playbook", "campaign__owner_unit", "account__owner_unit", "contact"
-        )
+        .select_related("account", "contact")
         .order_by("scheduled_at", "id")
     )
     if not touches:
         return None
+    # A batch has a handful of campaigns and units: each is loaded once and shared by
+    # its touches, rather than joined (and built again) on every row.
+    campaigns = (
+        Campaign.objects.unrestricted()
+        .select_related("playbook", "owner_unit")
+        .in_bulk({t.campaign_id for t in touches})
+    )
     unit_ids = {t.owner_unit_id for t in touches}
     units = {
         u.pk: u for u in OrgUnit.objects.filter(pk__in=unit_ids).select_related("parent__parent")
     }
+    for t in touches:
+        t.campaign = campaigns[t.campaign_id]
+        if t.account.owner_unit_id in units:
+            t.account.owner_unit = units[t.account.owner_unit_id]
     contacts = {t.contact_id: t.contact for t in touches}
     channels = {t.channel for t in touches}
     consents = {
@@ -482,124 +491,126 @@ def _send_together(
     adapter: Adapter, touches: list[Touch], claim_id: uuid.UUID, ctx: _Context, counts: Sent
 ) -> None:
     """Lock, gate, send and record ``touches`` in one transaction."""
-    now = ctx.now
     with transaction.atomic():
-        mine = set(
-            Touch.objects.unrestricted()
-            .select_for_update(skip_locked=True, of=("self",))
-            .filter(pk__in=[t.pk for t in touches], claim_id=claim_id, status=TouchStatus.CLAIMED)
-            .values_list("pk", flat=True)
-        )
-        counts.lost_claim += len(touches) - len(mine)
-        touches = [t for t in touches if t.pk in mine]
-        if not touches:
-            return
-        already = set(
-            SendLedger.objects.unrestricted()
-            .filter(idempotency_key__in=[t.idempotency_key for t in touches])
-            .values_list("idempotency_key", flat=True)
-        )
-        outgoing: list[Touch] = []
-        for touch in touches:
-            if touch.idempotency_key in already:
-                _mark(touch, TouchStatus.SENT, now, sent_at=now)
-                counts.sent += 1
-                continue
-            verdict = _gate(touch, ctx)
-            if isinstance(verdict, _Hold):
-                _mark(
-                    touch,
-                    TouchStatus.PLANNED,
-                    now,
-                    scheduled_at=verdict.until,
-                    local_scheduled=verdict.label,
-                    reason_code=verdict.code,
-                    reason=verdict.message,
-                    attempts=max(0, touch.attempts - 1),
-                )
-                counts.held += 1
-            elif verdict is not None:
-                _mark(
-                    touch,
-                    TouchStatus.SKIPPED,
-                    now,
-                    reason_code=verdict.code,
-                    reason=verdict.message,
-                )
-                counts.skipped += 1
-            else:
-                outgoing.append(touch)
-        if not outgoing:
-            return
-        charged, savepoints = [], {}
-        for touch in outgoing:
-            savepoints[touch.pk] = transaction.savepoint()
-            refusal = _charge(touch, ctx)
-            if refusal is None:
-                charged.append(touch)
-                continue
-            transaction.savepoint_rollback(savepoints.pop(touch.pk))
-            _mark(touch, TouchStatus.SKIPPED, now, reason_code=refusal.code, reason=refusal.message)
+        marks = _Marks(ctx.now)
+        _send_locked(adapter, touches, claim_id, ctx, counts, marks)
+        # Every outcome is written under the row locks taken above, before the commit.
+        marks.write()
+
+
+def _send_locked(
+    adapter: Adapter,
+    touches: list[Touch],
+    claim_id: uuid.UUID,
+    ctx: _Context,
+    counts: Sent,
+    marks: _Marks,
+) -> None:
+    now = ctx.now
+    mine = set(
+        Touch.objects.unrestricted()
+        .select_for_update(skip_locked=True, of=("self",))
+        .filter(pk__in=[t.pk for t in touches], claim_id=claim_id, status=TouchStatus.CLAIMED)
+        .values_list("pk", flat=True)
+    )
+    counts.lost_claim += len(touches) - len(mine)
+    touches = [t for t in touches if t.pk in mine]
+    if not touches:
+        return
+    already = set(
+        SendLedger.objects.unrestricted()
+        .filter(idempotency_key__in=[t.idempotency_key for t in touches])
+        .values_list("idempotency_key", flat=True)
+    )
+    outgoing: list[Touch] = []
+    for touch in touches:
+        if touch.idempotency_key in already:
+            marks.add(touch, TouchStatus.SENT, sent_at=now)
+            counts.sent += 1
+            continue
+        verdict = _gate(touch, ctx)
+        if isinstance(verdict, _Hold):
+            marks.add(
+                touch,
+                TouchStatus.PLANNED,
+                scheduled_at=verdict.until,
+                local_scheduled=verdict.label,
+                reason_code=verdict.code,
+                reason=verdict.message,
+                attempts=max(0, touch.attempts - 1),
+            )
+            counts.held += 1
+        elif verdict is not None:
+            marks.add(touch, TouchStatus.SKIPPED, reason_code=verdict.code, reason=verdict.message)
             counts.skipped += 1
-        outcomes = adapter.send_many([_message(t, ctx) for t in charged]) if charged else []
-        if len(charged) == 1 and outcomes[0].kind != OutcomeKind.SENT:
-            # Not sent: the touch's charge goes back (a transactional adapter's batch is
-            # recorded as a whole, so only the one-touch transactions can get here).
-            transaction.savepoint_rollback(savepoints[charged[0].pk])
-        ledger = []
-        for touch, outcome in zip(charged, outcomes, strict=True):
-            if outcome.kind == OutcomeKind.SENT:
-                ledger.append(
-                    SendLedger(
-                        owner_unit_id=touch.owner_unit_id,
-                        idempotency_key=touch.idempotency_key,
-                        touch_id=touch.pk,
-                        campaign_id=touch.campaign_id,
-                        channel=touch.channel,
-                        provider=adapter.name,
-                        provider_message_id=outcome.provider_message_id[:200],
-                        sent_at=now,
-                    )
-                )
-                _mark(
-                    touch,
-                    TouchStatus.SENT,
-                    now,
+        else:
+            outgoing.append(touch)
+    if not outgoing:
+        return
+    charged, savepoints = [], {}
+    for touch in outgoing:
+        if touch.campaign.budget_id is None:
+            # No budget, nothing to charge (charge_touch would return None at once): no
+            # savepoint to take either.
+            charged.append(touch)
+            continue
+        savepoints[touch.pk] = transaction.savepoint()
+        refusal = _charge(touch, ctx)
+        if refusal is None:
+            charged.append(touch)
+            continue
+        transaction.savepoint_rollback(savepoints.pop(touch.pk))
+        marks.add(touch, TouchStatus.SKIPPED, reason_code=refusal.code, reason=refusal.message)
+        counts.skipped += 1
+    outcomes = adapter.send_many([_message(t, ctx) for t in charged]) if charged else []
+    if len(charged) == 1 and outcomes[0].kind != OutcomeKind.SENT and charged[0].pk in savepoints:
+        # Not sent: the touch's charge goes back (a transactional adapter's batch is
+        # recorded as a whole, so only the one-touch transactions can get here). The
+        # outcomes are written after this (``_Marks``), so only the charge is undone.
+        transaction.savepoint_rollback(savepoints[charged[0].pk])
+    ledger = []
+    for touch, outcome in zip(charged, outcomes, strict=True):
+        if outcome.kind == OutcomeKind.SENT:
+            ledger.append(
+                SendLedger(
+                    owner_unit_id=touch.owner_unit_id,
+                    idempotency_key=touch.idempotency_key,
+                    touch_id=touch.pk,
+                    campaign_id=touch.campaign_id,
+                    channel=touch.channel,
+                    provider=adapter.name,
+                    provider_message_id=outcome.provider_message_id[:200],
                     sent_at=now,
-                    last_error="",
-                    reason_code="",
-                    reason="",
                 )
-                ctx.seen.add(touch.account_id, touch.family_root_id, now)
-                if touch.channel == Channel.WECHAT:
-                    unit = ctx.units[touch.owner_unit_id]
-                    ctx.platform.count_wechat(touch.contact_id, now, ZoneInfo(unit.timezone))
-                counts.sent += 1
-            elif (
-                outcome.kind == OutcomeKind.RETRY
-                and touch.attempts < settings.CAMPAIGNS_MAX_ATTEMPTS
-            ):
-                _mark(
-                    touch,
-                    TouchStatus.FAILED,
-                    now,
-                    retry_at=now + _backoff(touch.attempts, outcome),
-                    last_error=outcome.error,
-                )
-                counts.retried += 1
-            else:
-                _mark(
-                    touch,
-                    TouchStatus.DEAD,
-                    now,
-                    last_error=outcome.error,
-                    reason_code="provider_refused"
-                    if outcome.kind == OutcomeKind.REJECTED
-                    else "gave_up",
-                    reason=outcome.error,
-                )
-                counts.dead += 1
-        SendLedger.objects.unrestricted().bulk_create(ledger)
+            )
+            marks.add(
+                touch, TouchStatus.SENT, sent_at=now, last_error="", reason_code="", reason=""
+            )
+            ctx.seen.add(touch.account_id, touch.family_root_id, now)
+            if touch.channel == Channel.WECHAT:
+                unit = ctx.units[touch.owner_unit_id]
+                ctx.platform.count_wechat(touch.contact_id, now, ZoneInfo(unit.timezone))
+            counts.sent += 1
+        elif outcome.kind == OutcomeKind.RETRY and touch.attempts < settings.CAMPAIGNS_MAX_ATTEMPTS:
+            marks.add(
+                touch,
+                TouchStatus.FAILED,
+                retry_at=now + _backoff(touch.attempts, outcome),
+                last_error=outcome.error,
+            )
+            counts.retried += 1
+        else:
+            marks.add(
+                touch,
+                TouchStatus.DEAD,
+                last_error=outcome.error,
+                reason_code="provider_refused"
+                if outcome.kind == OutcomeKind.REJECTED
+                else "gave_up",
+                reason=outcome.error,
+            )
+            counts.dead += 1
+    SendLedger.objects.unrestricted().bulk_create(ledger)
 
 
 def _charge(touch: Touch, ctx: _Context) -> gates.Refusal | None:
@@ -614,17 +625,35 @@ def _charge(touch: Touch, ctx: _Context) -> gates.Refusal | None:
     return None
 
 
-def _mark(touch: Touch, status: str, now: dt.datetime, **changes: Any) -> None:
-    values = {
-        "status": status,
-        "claim_id": None,
-        "claimed_until": None,
-        "updated_at": now,
-        **changes,
-    }
-    Touch.objects.unrestricted().filter(pk=touch.pk).update(**values)
-    for name, value in values.items():
-        setattr(touch, name, value)
+class _Marks:
+    """The outcomes of one send transaction, written together: one ``UPDATE`` per
+    distinct set of values (a batch of sent touches is one statement, not one per row).
+
+    The touch objects take their new values at once (later steps read them); the rows
+    are written by :meth:`write` inside the same transaction, under the row locks it
+    holds, before it commits — nothing else can see or claim them in between.
+    """
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+        self.groups: dict[tuple[tuple[str, Any], ...], list[int]] = defaultdict(list)
+
+    def add(self, touch: Touch, status: str, **changes: Any) -> None:
+        values = {
+            "status": status,
+            "claim_id": None,
+            "claimed_until": None,
+            "updated_at": self.now,
+            **changes,
+        }
+        for name, value in values.items():
+            setattr(touch, name, value)
+        self.groups[tuple(sorted(values.items()))].append(touch.pk)
+
+    def write(self) -> None:
+        for values, pks in self.groups.items():
+            Touch.objects.unrestricted().filter(pk__in=pks).update(**dict(values))
+        self.groups.clear()
 
 
 def finish_campaigns(campaigns: dict[int, Campaign] | None = None) -> int:
