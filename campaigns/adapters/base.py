@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 import enum
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -47,7 +48,7 @@ class Outcome:
         return cls(OutcomeKind.REJECTED, error=error)
 
 
-class Adapter:
+class Adapter(abc.ABC):
     """Base provider. ``transactional`` providers write in the dispatcher's transaction,
     so a whole batch commits at once; the others are committed message by message, to
     keep the window between a provider's acceptance and our record as small as it gets.
@@ -59,14 +60,15 @@ class Adapter:
     def __init__(self, channel: str) -> None:
         self.channel = channel
 
-    def open(self) -> None:
+    def open(self) -> None:  # noqa: B027 - a hook: providers without connections skip it
         """Open connections reused across a batch (optional)."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - a hook, like open()
         """Release what :meth:`open` took."""
 
+    @abc.abstractmethod
     def send(self, message: Message) -> Outcome:
-        raise NotImplementedError
+        """Hand one message to the provider and say what became of it."""
 
     def send_many(self, messages: list[Message]) -> list[Outcome]:
         return [self.send(message) for message in messages]
