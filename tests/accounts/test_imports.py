@@ -339,3 +339,22 @@ def test_a_contacts_import_records_consents_and_never_rolls_a_withdrawal_back(te
     newer = [["acme.fr", "ana@acme.fr", "yes", "email", "2026-07-01", "consent"]]
     assert run(csv_bytes(newer, header), fr, kind="contacts").updated == 1
     assert Consent.objects.get(pk=consent.pk).status == "granted"
+
+
+def test_the_cycle_collector_pauses_for_a_chunk_and_comes_back():
+    import gc
+
+    assert gc.isenabled()
+    with imports.cyclic_gc_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), imports.cyclic_gc_paused():
+        raise RuntimeError("a chunk failed")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with imports.cyclic_gc_paused():
+            pass
+        assert not gc.isenabled()  # left as the caller had it
+    finally:
+        gc.enable()
