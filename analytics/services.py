@@ -53,11 +53,16 @@ def _before(opportunity: Opportunity) -> dict[str, Any] | None:
 
 def store_opportunity(opportunity: Opportunity) -> Opportunity:
     """Validate and save, then refresh the rollups of the unit-days it touches."""
+    from analytics import rollups
+
     before = _before(opportunity)
     opportunity.full_clean()
     with transaction.atomic():
         opportunity.save()
-        _ = _touched_days(opportunity, before)  # ROLLUPS-HOOK
+        account_ids = {opportunity.account_id, (before or {}).get("account_id")}
+        rollups.schedule_refresh(
+            _touched_days(opportunity, before) | rollups.first_opportunity_days(account_ids)
+        )
     return opportunity
 
 
