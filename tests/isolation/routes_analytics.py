@@ -13,6 +13,7 @@ from analytics.models import Opportunity
 from tests.isolation.outcomes import (
     BAD,
     CREATED,
+    DENIED,
     NOT_FOUND,
     OK,
     UNAUTHENTICATED,
@@ -79,5 +80,21 @@ PROBES = [
         method="patch",
         data=lambda c: {"stage": "Proposal"},
         api=True,
+    ),
+    # KPIs consolidate a subtree: fr's for whoever sees all of fr; emea's (which
+    # include the sibling's results) not for fr.
+    Probe(
+        "api/v1/kpis/",
+        lambda c: f"/api/v1/kpis/?unit={c['fr'].pk}&month=2031-03",
+        API_READ,
+        api=True,
+        label="(fr)",
+    ),
+    Probe(
+        "api/v1/kpis/",
+        lambda c: f"/api/v1/kpis/?unit={c['emea'].pk}&month=2031-03",
+        each(DENIED, DENIED, OK, OK, NOT_FOUND, UNAUTHENTICATED),
+        api=True,
+        label="(emea)",
     ),
 ]
