@@ -66,6 +66,17 @@ def store_opportunity(opportunity: Opportunity) -> Opportunity:
     return opportunity
 
 
+def delete_opportunity(opportunity: Opportunity) -> None:
+    """Delete (the CRM dropped it) and refresh the unit-days it counted on."""
+    from analytics import rollups
+
+    with transaction.atomic():
+        touched = _touched_days(opportunity, _before(opportunity))
+        account_id = opportunity.account_id
+        opportunity.delete()
+        rollups.schedule_refresh(touched | rollups.first_opportunity_days([account_id]))
+
+
 # --- import ----------------------------------------------------------------------------
 
 
@@ -237,4 +248,10 @@ def import_opportunities(
     return outcome
 
 
-__all__ = ["ImportFileError", "ImportOutcome", "import_opportunities", "store_opportunity"]
+__all__ = [
+    "ImportFileError",
+    "ImportOutcome",
+    "delete_opportunity",
+    "import_opportunities",
+    "store_opportunity",
+]

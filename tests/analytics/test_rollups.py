@@ -264,3 +264,19 @@ def test_the_tasks_take_ids_and_the_nightly_refresh_is_scheduled(tenants):
     assert tasks.rebuild_rollups(0) == 0  # a vanished organisation is no error
     entries = [e["task"] for e in app.conf.beat_schedule.values()]
     assert "analytics.tasks.refresh_recent_rollups" in entries
+
+
+def test_deleting_an_opportunity_takes_it_out_of_the_rollups(tenants, worker):
+    from analytics import services
+
+    fr = tenants.unit("fr")
+    account = make_account(fr)
+    with worker():
+        first = make_opportunity(account, 100, JAN5)
+        make_opportunity(account, 50, JAN20)
+    with worker():
+        services.delete_opportunity(first)
+    assert facts(fr, name__in=["first_opportunity_accounts", "pipeline_created"]) == {
+        ("fr", JAN20, "first_opportunity_accounts"): D(1),
+        ("fr", JAN20, "pipeline_created"): D("50.0000"),
+    }

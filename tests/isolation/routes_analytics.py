@@ -1,6 +1,6 @@
 """Analytics (API and admin) in the isolation matrix.
 
-The targets: an account of France with one opportunity on it.
+The targets: an account of France with one opportunity on it, and a rollup row of France.
 """
 
 from __future__ import annotations
@@ -9,19 +9,26 @@ import datetime as dt
 from decimal import Decimal
 
 from accounts.models import Account, Lifecycle
-from analytics.models import Opportunity
+from analytics.models import DailyFact, Opportunity
 from tests.isolation.outcomes import (
     BAD,
     CREATED,
     DENIED,
+    LOGIN,
     NOT_FOUND,
     OK,
     UNAUTHENTICATED,
 )
 from tests.isolation.routes import (
+    ADMIN_404,
+    ADMIN_LIST,
+    ADMIN_READ,
+    ALL_STAFF,
     API_LIST,
     API_READ,
+    STAFF_FORBIDDEN,
     Probe,
+    admin_model_probes,
     each,
 )
 
@@ -39,6 +46,9 @@ def extend_ctx(ctx) -> None:
         amount=Decimal(1000),
         currency="EUR",
         created_on=dt.date(2031, 3, 1),
+    )
+    ctx["daily_fact"] = DailyFact.objects.create(
+        owner_unit=fr, day=dt.date(2031, 3, 1), name="pipeline_created", value=Decimal(1000)
     )
 
 
@@ -96,5 +106,29 @@ PROBES = [
         each(DENIED, DENIED, OK, OK, NOT_FOUND, UNAUTHENTICATED),
         api=True,
         label="(emea)",
+    ),
+]
+
+# Rollups are read-only in the admin (derived from the facts).
+READ_ONLY_PERMS = each(DENIED, NOT_FOUND, DENIED, DENIED, NOT_FOUND, LOGIN)
+
+PROBES += [
+    *admin_model_probes(
+        "analytics/opportunity",
+        "opportunity",
+        changelist=ADMIN_LIST,
+        add=ALL_STAFF,
+        change=ADMIN_READ,
+        delete=STAFF_FORBIDDEN,
+        guarded=ADMIN_404,
+    ),
+    *admin_model_probes(
+        "analytics/dailyfact",
+        "daily_fact",
+        changelist=ADMIN_LIST,
+        add=STAFF_FORBIDDEN,
+        change=ADMIN_READ,
+        delete=STAFF_FORBIDDEN,
+        guarded=READ_ONLY_PERMS,
     ),
 ]
