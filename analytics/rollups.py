@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
@@ -242,9 +243,12 @@ def _engagement_inputs(
     for account_id, rows in events.items():
         unit_id = accounts[account_id]
         zone = zones[unit_id]
+        rows.sort(key=lambda row: row[1])
+        times = [when for _kind, when in rows]
         for day in _days(start, end):
             at = _day_start(zone, day + dt.timedelta(days=1))
-            if score_of(((k, w) for k, w in rows if w < at), at) > threshold:
+            # Events up to the end of the day; score_of ignores those past the horizon.
+            if score_of(rows[: bisect_left(times, at)], at) > threshold:
                 out[(unit_id, day, Input.ENGAGED_ACCOUNTS)] += 1
 
 
@@ -397,6 +401,13 @@ def on_change(change: changes.Change) -> None:
         unit_id = (instance.owner_unit_id if instance is not None else None) or next(
             (v["owner_unit_id"] for v in values if v.get("owner_unit_id")), None
         )
+        if unit_id is None:  # a bulk update reports only the changed columns
+            unit_id = (
+                Account.objects.unrestricted()
+                .filter(pk=change.pk)
+                .values_list("owner_unit_id", flat=True)
+                .first()
+            )
         if unit_id:
             schedule_refresh([(unit_id, _today(unit_id))])
     elif change.model is FxRate:

@@ -109,7 +109,8 @@ def _date(value: str, column: str) -> dt.date | None:
     if not value:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        # Spreadsheets may hand a date over as a midnight timestamp.
+        return dt.datetime.fromisoformat(value).date()
     except ValueError:
         raise ValidationError(
             {column: _("“%(v)s” is not a date (YYYY-MM-DD).") % {"v": value}}
@@ -147,6 +148,12 @@ def _row_values(row: dict[str, str]) -> dict[str, Any]:
     return values
 
 
+def _account_id(row: dict[str, str]) -> int | None:
+    """The row's account id, or None when it is not one (too long for a database id)."""
+    value = row.get("account_id", "")
+    return int(value) if value.isdigit() and len(value) <= 18 else None
+
+
 def _message(exc: ValidationError) -> str:
     if hasattr(exc, "error_dict"):
         return "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
@@ -181,7 +188,7 @@ def import_opportunities(
     accounts = Account.objects.unrestricted()
     if user is not None:
         accounts = Account.objects.restrict(user, "change")
-    account_ids = {int(r["account_id"]) for r in rows if r["account_id"].isdigit()}
+    account_ids = {_account_id(r) for r in rows} - {None}
     by_id = {
         a.pk: a
         for a in accounts.filter(
@@ -212,7 +219,7 @@ def import_opportunities(
                 raise ValidationError({"crm_id": _("This CRM id appears twice in the file.")})
             seen.add(crm_id)
             values = _row_values(row)
-            account = by_id.get(int(row["account_id"])) if row["account_id"].isdigit() else None
+            account = by_id.get(_account_id(row))
             if account is None:
                 raise ValidationError(
                     {

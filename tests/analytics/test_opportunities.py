@@ -235,3 +235,33 @@ def test_the_command_imports_and_reports(tenants, tmp_path, capsys):
     assert "E-2" in out
     with pytest.raises(CommandError, match="No organisation"):
         call_command("import_opportunities", str(path), "--org", "nope")
+
+
+def test_the_import_reads_spreadsheet_timestamps_and_refuses_absurd_ids(tenants):
+    account = make_account(tenants.unit("fr"))
+    data = _csv(
+        f"F-1,{account.pk},Pumps,100,EUR,,2031-01-10 00:00:00,,",
+        "F-2,99999999999999999999999,Pumps,100,EUR,,2031-01-10,,",
+        "F-3,,Pumps,100,EUR,,2031-01-10,,",
+    )
+    outcome = services.import_opportunities(data, "crm.csv", tenants.unit("fr").organization)
+    assert outcome.created == 1
+    assert Opportunity.objects.get(crm_id="F-1").created_on == dt.date(2031, 1, 10)
+    assert [crm for _, crm, _ in outcome.errors] == ["F-2", "F-3"]
+
+
+def test_an_import_for_a_user_writes_only_within_their_scope(tenants):
+    fr_account = make_account(tenants.unit("fr"))
+    de_account = make_account(tenants.unit("de"))
+    make_opportunity(de_account, 1, DAY, crm_id="G-DE")
+    data = _csv(
+        f"G-1,{fr_account.pk},Mine,100,EUR,,2031-01-10,,",
+        f"G-2,{de_account.pk},Sibling account,100,EUR,,2031-01-10,,",
+        f"G-DE,{fr_account.pk},Taking the sibling's,100,EUR,,2031-01-10,,",
+    )
+    outcome = services.import_opportunities(
+        data, "crm.csv", tenants.unit("fr").organization, user=tenants.user("fr-marketer")
+    )
+    assert outcome.created == 1
+    assert [crm for _, crm, _ in outcome.errors] == ["G-2", "G-DE"]
+    assert Opportunity.objects.get(crm_id="G-DE").account == de_account

@@ -280,3 +280,26 @@ def test_deleting_an_opportunity_takes_it_out_of_the_rollups(tenants, worker):
         ("fr", JAN20, "first_opportunity_accounts"): D(1),
         ("fr", JAN20, "pipeline_created"): D("50.0000"),
     }
+
+
+def test_a_bulk_lifecycle_update_schedules_its_units_refresh(tenants, worker):
+    fr = tenants.unit("fr")
+    account = make_account(fr, lifecycle=Lifecycle.CANDIDATE)
+    with worker():
+        Account.objects.filter(pk=account.pk).update(lifecycle=Lifecycle.SELECTED)
+    today = rollups._today(fr.pk)
+    assert ("refresh", [[fr.pk, today.isoformat()]]) in worker.queued
+
+
+def test_an_engagement_snapshot_decays_day_after_day(tenants):
+    fr = tenants.unit("fr")
+    account = make_account(fr, lifecycle=Lifecycle.ENGAGED)
+    day0 = rollups._today(fr.pk) - dt.timedelta(days=60)
+    noon = timezone.make_aware(dt.datetime.combine(day0, dt.time(12)))
+    for n in range(3):  # 60 points on day 0
+        engagement.record_event(
+            account=account, kind="meeting", occurred_at=noon, external_id=f"old-{n}"
+        )
+    later = day0 + dt.timedelta(days=10)  # 60 * 0.5 ** (10.5 / 30) = 47: below 50
+    rollups.refresh([(fr.pk, day0 - dt.timedelta(days=1)), (fr.pk, day0), (fr.pk, later)])
+    assert facts(fr, name="engaged_accounts") == {("fr", day0, "engaged_accounts"): D(1)}
