@@ -19,7 +19,6 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.scoring import subtree_ids
 from analytics import kpis, rollups
 from analytics.models import DailyFact
 from glocal.models import OrgUnit
@@ -135,6 +134,25 @@ def _values(values: dict[str, kpis.Value]) -> dict[str, Any]:
     }
 
 
+def _subtrees(unit: OrgUnit, roots: list[OrgUnit]) -> dict[int, set[int]]:
+    """Each root's unit ids (itself and its descendants), from one read of the tree."""
+    below: dict[int | None, list[int]] = {}
+    for pk, parent_id in OrgUnit.objects.filter(organization_id=unit.organization_id).values_list(
+        "pk", "parent_id"
+    ):
+        below.setdefault(parent_id, []).append(pk)
+    result = {}
+    for root in roots:
+        found, stack = set(), [root.pk]
+        while stack:
+            pk = stack.pop()
+            if pk not in found:
+                found.add(pk)
+                stack.extend(below.get(pk, ()))
+        result[root.pk] = found
+    return result
+
+
 def kpi_report(
     user: Any, unit: OrgUnit, period: Period, only: list[str] | None = None
 ) -> dict[str, Any]:
@@ -143,7 +161,7 @@ def kpi_report(
     children = list(
         OrgUnit.objects.restrict(user, "view").filter(parent=unit, is_active=True).order_by("code")
     )
-    groups = {u.pk: subtree_ids([u.pk]) for u in [unit, *children]}
+    groups = _subtrees(unit, [unit, *children])
     inputs = rollups.read_inputs(
         DailyFact.objects.restrict(user, "view"),
         groups,

@@ -263,14 +263,25 @@ def compute(units: list[OrgUnit], start: dt.date, end: dt.date) -> dict[Key, Dec
 
 
 def _replace(units: list[OrgUnit], start: dt.date, end: dt.date) -> int:
-    """Recompute and replace the rows of ``units`` on ``start``..``end``; zero rows go."""
-    values = compute(units, start, end)
-    rows = [
-        DailyFact(owner_unit_id=unit_id, day=day, name=name, value=value)
-        for (unit_id, day, name), value in sorted(values.items())
-        if value
-    ]
+    """Recompute and replace the rows of ``units`` on ``start``..``end``; zero rows go.
+
+    The units' rows are locked first, in id order: two workers refreshing the same
+    unit-day take turns (each would otherwise delete, then both insert the same keys),
+    and the second computes from the facts the first already saw, or newer ones.
+    """
     with transaction.atomic():
+        list(
+            OrgUnit.objects.select_for_update()
+            .filter(pk__in=[u.pk for u in units])
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        values = compute(units, start, end)
+        rows = [
+            DailyFact(owner_unit_id=unit_id, day=day, name=name, value=value)
+            for (unit_id, day, name), value in sorted(values.items())
+            if value
+        ]
         DailyFact.objects.unrestricted().filter(
             owner_unit_id__in=[u.pk for u in units], day__range=(start, end)
         ).delete()

@@ -151,3 +151,28 @@ def test_an_opportunity_shows_in_the_kpis_once_the_worker_refreshed(tenants, api
         f"/api/v1/kpis/?unit={tenants.unit('emea').pk}&month=2031-05&kpi=pipeline_generated"
     )
     assert response.json()["kpis"] == {"pipeline_generated": "750.00"}
+
+
+def test_the_drill_down_does_not_query_per_child_unit(tenants, api):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from glocal.models import OrgUnit
+
+    emea = tenants.unit("emea")
+    client = api("emea-admin")
+    url = f"/api/v1/kpis/?unit={emea.pk}&month=2031-01"
+
+    def count() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200
+        return len(queries), len(response.json()["children"])
+
+    before, children = count()
+    OrgUnit.objects.create(
+        organization=emea.organization, parent=emea, tier="LOCAL", code="es", name="Spain"
+    )
+    after, more_children = count()
+    assert more_children == children + 1
+    assert after == before
