@@ -6,3 +6,10 @@ class AnalyticsConfig(AppConfig):
     name = "analytics"
     verbose_name = _("Analytics")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Spend, engagement, lifecycle moves and FX rates live in lower apps, which
+        # cannot call analytics: it listens through the kernel's change registry.
+        from analytics import rollups
+
+        rollups.register()

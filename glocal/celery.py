@@ -70,6 +70,12 @@ app.conf.beat_schedule = {
         "schedule": float(os.environ.get("CAMPAIGNS_DISPATCH_INTERVAL", "10")),
         "options": {"expires": 60},
     },
+    # Analytics: engagement decays without new events, so refresh today's and yesterday's
+    # rollups after the nightly rescoring.
+    "analytics-rollups-nightly": {
+        "task": "analytics.tasks.refresh_recent_rollups",
+        "schedule": crontab(hour=2, minute=50),
+    },
     # Content: warn owners of usage rights expiring within 14 days (once per expiry).
     "content-rights-expiring": {
         "task": "content.tasks.alert_expiring_rights",

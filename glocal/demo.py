@@ -308,6 +308,12 @@ STAFF_PERMISSIONS = [
     ("campaigns", "view_touch"),
     ("campaigns", "view_sendledger"),
     ("campaigns", "view_outboxmessage"),
+    # Opportunities (saved through the analytics service; removed in the CRM, not here)
+    # and the daily rollups (read-only: derived from the facts).
+    ("analytics", "view_opportunity"),
+    ("analytics", "add_opportunity"),
+    ("analytics", "change_opportunity"),
+    ("analytics", "view_dailyfact"),
 ]
 STAFF_GROUP = "unit-admins-staff"
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/v1/", include(("campaigns.webhook_urls", "campaigns-webhooks"))),
     path("api/v1/", include(("campaigns.api.budget_urls", "campaigns-budgets-api"))),
     path("api/v1/", include(("campaigns.api.urls", "campaigns-api"))),
+    path("api/v1/", include(("analytics.api.urls", "analytics-api"))),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("glocal.dashboard_urls")),
     *auth_urlpatterns,

@@ -352,7 +352,7 @@ ADMIN_PROBES = [
         everyone(NOT_FOUND, LOGIN),  # units have no public page
     ),
     Probe(
-        "admin/^(?P<app_label>auth|knox|glocal|governance|accounts|content|campaigns)/$",
+        "admin/^(?P<app_label>auth|knox|glocal|governance|accounts|content|campaigns|analytics)/$",
         lambda c: "/admin/glocal/",
         ALL_STAFF,
     ),
