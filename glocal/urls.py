@@ -24,6 +24,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("content/", include("content.urls")),
     path("campaigns/", include("campaigns.urls")),
+    path("analytics/", include("analytics.urls")),
 ]
 
 handler404 = "glocal.errors.not_found"

@@ -1,17 +1,6 @@
-"""Analytics data: CRM opportunities (the facts) and daily rollups (what KPIs read).
-
-An :class:`Opportunity` belongs to its account's unit (``owner_unit``), so visibility
-follows the account. ``crm_id`` is the CRM's id, unique in the organisation, so a
-re-imported export updates rows instead of duplicating them.
-
-A :class:`DailyFact` is one KPI input of one unit on one day, computed from the facts
-owned by that unit only; consolidation up the tree sums the subtree at read time.
-Rollups are derived data, rebuilt by ``analytics.rollups``, never edited by hand.
-"""
+"""CRM opportunities: the facts pipeline, conversion, velocity and ROI are computed from."""
 
 from __future__ import annotations
-
-from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -127,49 +116,3 @@ class Opportunity(TenantOwnedModel):
         if self.closed_on is None or self.created_on is None:
             return None
         return (self.closed_on - self.created_on).days
-
-
-class Input(models.TextChoices):
-    """KPI inputs kept per unit and day. All are additive over units; all but
-    ``engaged_accounts`` (a snapshot at the end of the day) are additive over days."""
-
-    PIPELINE_CREATED = "pipeline_created", _("Pipeline created")
-    OPPORTUNITIES_CREATED = "opportunities_created", _("Opportunities created")
-    FIRST_OPPORTUNITY_ACCOUNTS = (
-        "first_opportunity_accounts",
-        _("Accounts with a first opportunity"),
-    )
-    WON_AMOUNT = "won_amount", _("Won amount")
-    WON_COUNT = "won_count", _("Opportunities won")
-    CLOSED_COUNT = "closed_count", _("Opportunities closed")
-    CYCLE_DAYS_SUM = "cycle_days_sum", _("Sales-cycle days of closed opportunities")
-    SPEND = "spend", _("Spend")
-    SELECTED_NET = "selected_net", _("Net target accounts selected")
-    ENGAGED_ACCOUNTS = "engaged_accounts", _("Engaged target accounts (end of day)")
-
-
-#: inputs read as a snapshot on one day, not summed over the period
-SNAPSHOT_INPUTS = frozenset({Input.ENGAGED_ACCOUNTS})
-
-
-class DailyFact(TenantOwnedModel):
-    """One KPI input of one unit (``owner_unit``) on one day; zero is not stored."""
-
-    day = models.DateField(_("day"))
-    name = models.CharField(_("input"), max_length=32, choices=Input.choices)
-    value = models.DecimalField(_("value"), max_digits=24, decimal_places=4, default=Decimal(0))
-    computed_at = models.DateTimeField(_("computed at"), auto_now=True)
-
-    class Meta:
-        ordering = ["-day", "owner_unit_id", "name"]
-        verbose_name = _("daily fact")
-        verbose_name_plural = _("daily facts")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["owner_unit", "day", "name"], name="dailyfact_one_per_unit_day_input"
-            )
-        ]
-        indexes = [models.Index(fields=["owner_unit", "name", "day"])]
-
-    def __str__(self) -> str:
-        return f"{self.name} {self.day}: {self.value}"
