@@ -13,3 +13,8 @@ class AnalyticsConfig(AppConfig):
         from analytics import rollups
 
         rollups.register()
+        # Demo data, after the campaigns step (budgets to spend from).
+        from analytics.seed import seed_analytics
+        from glocal import seeding
+
+        seeding.register(seed_analytics)
