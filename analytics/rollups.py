@@ -34,20 +34,20 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 from functools import partial
 from zoneinfo import ZoneInfo
 
+import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import CharField, Exists, Max, Min, OuterRef, Q, Sum
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from accounts.engagement import HORIZON_DAYS, score_of
+from accounts.engagement import HALF_LIFE_DAYS, HORIZON_DAYS, WEIGHTS
 from accounts.handoffs import threshold_for
 from accounts.models import Account, EngagementEvent, Lifecycle
 from analytics.kpis import Converter, Inputs
@@ -233,23 +233,63 @@ def _engagement_inputs(
         days=HORIZON_DAYS + 1
     )
     high = dt.datetime.combine(end + dt.timedelta(days=2), dt.time.min, tzinfo=dt.UTC)
-    events: dict[int, list[tuple[str, dt.datetime]]] = defaultdict(list)
-    for account_id, kind, when in (
+    rows = list(
         EngagementEvent.objects.unrestricted()
         .filter(account_id__in=list(accounts), occurred_at__gte=low, occurred_at__lt=high)
         .values_list("account_id", "kind", "occurred_at")
-    ):
-        events[account_id].append((kind, when))
-    for account_id, rows in events.items():
-        unit_id = accounts[account_id]
-        zone = zones[unit_id]
-        rows.sort(key=lambda row: row[1])
-        times = [when for _kind, when in rows]
+    )
+    if not rows:
+        return
+    for (unit_id, day), count in _engaged_counts(rows, accounts, zones, start, end, threshold):
+        out[(unit_id, day, Input.ENGAGED_ACCOUNTS)] += count
+
+
+def _engaged_counts(
+    rows: list[tuple[int, str, dt.datetime]],
+    accounts: dict[int, int],
+    zones: dict[int, ZoneInfo],
+    start: dt.date,
+    end: dt.date,
+    threshold: float,
+) -> Iterable[tuple[tuple[int, dt.date], int]]:
+    """For each unit and day, the accounts whose score at the end of the (local) day is
+    above the threshold: ``accounts.engagement.score_of`` for all accounts at once with
+    numpy, so a year of millions of events takes seconds instead of hours.
+
+    Events are sorted by time, so each day's scoring window (the horizon) is one slice,
+    and each account's events are summed oldest first, as ``score_of`` does.
+    """
+    unit_ids = list(zones)
+    position = {unit_id: i for i, unit_id in enumerate(unit_ids)}
+    index = {account_id: i for i, account_id in enumerate(accounts)}
+    unit_of = np.fromiter((position[u] for u in accounts.values()), np.int64, len(accounts))
+    who = np.fromiter((index[row[0]] for row in rows), np.int64, len(rows))
+    weight = np.fromiter((WEIGHTS.get(row[1], 0.0) for row in rows), float, len(rows))
+    seconds = np.fromiter((row[2].timestamp() for row in rows), float, len(rows))
+    order = np.argsort(seconds, kind="stable")
+    who, weight, seconds = who[order], weight[order], seconds[order]
+    horizon = HORIZON_DAYS * 86400
+    by_zone: dict[str, list[int]] = defaultdict(list)
+    for unit_id, zone in zones.items():
+        by_zone[zone.key].append(position[unit_id])
+    for positions in by_zone.values():
+        zone = zones[unit_ids[positions[0]]]
+        in_zone = np.isin(unit_of, positions)
         for day in _days(start, end):
-            at = _day_start(zone, day + dt.timedelta(days=1))
-            # Events up to the end of the day; score_of ignores those past the horizon.
-            if score_of(rows[: bisect_left(times, at)], at) > threshold:
-                out[(unit_id, day, Input.ENGAGED_ACCOUNTS)] += 1
+            at = _day_start(zone, day + dt.timedelta(days=1)).timestamp()
+            lo = np.searchsorted(seconds, at - horizon, side="left")
+            hi = np.searchsorted(seconds, at, side="left")  # the next day starts at `at`
+            age = (at - seconds[lo:hi]) / 86400
+            scores = np.bincount(
+                who[lo:hi],
+                weights=weight[lo:hi] * 0.5 ** (age / HALF_LIFE_DAYS),
+                minlength=len(accounts),
+            )
+            engaged = (np.round(scores, 2) > threshold) & in_zone
+            counts = np.bincount(unit_of[engaged], minlength=len(unit_ids))
+            for i in positions:
+                if counts[i]:
+                    yield (unit_ids[i], day), int(counts[i])
 
 
 def compute(units: list[OrgUnit], start: dt.date, end: dt.date) -> dict[Key, Decimal]:
