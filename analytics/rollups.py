@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from array import array
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
@@ -233,19 +234,17 @@ def _engagement_inputs(
         days=HORIZON_DAYS + 1
     )
     high = dt.datetime.combine(end + dt.timedelta(days=2), dt.time.min, tzinfo=dt.UTC)
-    rows = list(
+    events = (
         EngagementEvent.objects.unrestricted()
         .filter(account_id__in=list(accounts), occurred_at__gte=low, occurred_at__lt=high)
         .values_list("account_id", "kind", "occurred_at")
     )
-    if not rows:
-        return
-    for (unit_id, day), count in _engaged_counts(rows, accounts, zones, start, end, threshold):
+    for (unit_id, day), count in _engaged_counts(events, accounts, zones, start, end, threshold):
         out[(unit_id, day, Input.ENGAGED_ACCOUNTS)] += count
 
 
 def _engaged_counts(
-    rows: list[tuple[int, str, dt.datetime]],
+    events: Iterable[tuple[int, str, dt.datetime]],
     accounts: dict[int, int],
     zones: dict[int, ZoneInfo],
     start: dt.date,
@@ -256,18 +255,27 @@ def _engaged_counts(
     above the threshold: ``accounts.engagement.score_of`` for all accounts at once with
     numpy, so a year of millions of events takes seconds instead of hours.
 
-    Events are sorted by time, so each day's scoring window (the horizon) is one slice,
-    and each account's events are summed oldest first, as ``score_of`` does.
+    Events (account id, kind, time) are streamed into flat arrays, then sorted by time:
+    each day's scoring window (the horizon) is one slice, and each account's events are
+    summed oldest first, as ``score_of`` does.
     """
     unit_ids = list(zones)
     position = {unit_id: i for i, unit_id in enumerate(unit_ids)}
     index = {account_id: i for i, account_id in enumerate(accounts)}
     unit_of = np.fromiter((position[u] for u in accounts.values()), np.int64, len(accounts))
-    who = np.fromiter((index[row[0]] for row in rows), np.int64, len(rows))
-    weight = np.fromiter((WEIGHTS.get(row[1], 0.0) for row in rows), float, len(rows))
-    seconds = np.fromiter((row[2].timestamp() for row in rows), float, len(rows))
+    who_buf, weight_buf, seconds_buf = array("q"), array("d"), array("d")
+    rows = events.iterator(chunk_size=20_000) if hasattr(events, "iterator") else events
+    for account_id, kind, when in rows:
+        who_buf.append(index[account_id])
+        weight_buf.append(WEIGHTS.get(kind, 0.0))
+        seconds_buf.append(when.timestamp())
+    if not who_buf:
+        return
+    seconds = np.frombuffer(seconds_buf, dtype=float)
     order = np.argsort(seconds, kind="stable")
-    who, weight, seconds = who[order], weight[order], seconds[order]
+    who = np.frombuffer(who_buf, dtype=np.int64)[order]
+    weight = np.frombuffer(weight_buf, dtype=float)[order]
+    seconds = seconds[order]
     horizon = HORIZON_DAYS * 86400
     by_zone: dict[str, list[int]] = defaultdict(list)
     for unit_id, zone in zones.items():
