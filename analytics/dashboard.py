@@ -121,9 +121,10 @@ def check_unit_id(value: str | None) -> int | None:
     """A unit id from the query string (None when absent); a non-number is refused."""
     if value in (None, ""):
         return None
-    if not str(value).isdigit() or not 0 < int(value) < 2**31:
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) < 2**31:
         raise ValidationError({"unit": _("A unit is named by its id, a positive number.")})
-    return int(value)
+    return int(text)
 
 
 # --- formatting -----------------------------------------------------------------------

@@ -12,7 +12,9 @@ import re
 import openpyxl
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from analytics import dashboard, reports
@@ -204,6 +206,20 @@ def test_the_navigation_links_to_the_dashboard(tenants):
     assert '<a href="/analytics/">Analytics</a>' in html
 
 
+def test_the_page_reads_a_fixed_number_of_queries_whatever_the_units_below(tenants, january):
+    """Rollups only, grouped: four queries per period read (the period and twelve
+    months), none per child unit."""
+    counts = {}
+    for username in ("fr-viewer", "emea-viewer", "global-viewer"):
+        client = login(tenants, username)
+        page(client, "/analytics/?month=2025-01")  # session and caches warm
+        with CaptureQueriesContext(connection) as queries:
+            page(client, "/analytics/?month=2025-01")
+        counts[username] = len(queries.captured_queries)
+    assert len(set(counts.values())) == 1, counts
+    assert counts["global-viewer"] <= 4 * 13 + 15, counts
+
+
 # --- charts and heatmap ---------------------------------------------------------------
 
 
@@ -316,7 +332,8 @@ def test_exports_default_to_the_current_unit_and_follow_the_tree_rule(tenants, j
         assert client.get(path + str(tenants.unit("de").pk)).status_code == 404
         assert client.get(path + str(tenants.unit("emea").pk)).status_code == 403
         assert client.get(path + str(tenants.unit("fr", org="globex").pk)).status_code == 404
-        assert client.get(path + "abc").status_code == 400
+        for bad in ("abc", "0", "²", "99999999999999999999"):
+            assert client.get(path + bad).status_code == 400, bad
         bad = client.get(f"/analytics/export.{suffix}?quarter=2031-Q9")
         assert bad.status_code == 400 and b"quarter" in bad.content
         assert Client().get(path).status_code == 302
