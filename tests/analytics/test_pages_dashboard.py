@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from analytics import dashboard, reports
 from analytics.models import DailyFact
+from glocal.models import Membership
 
 from .conftest import D
 
@@ -127,6 +128,18 @@ def test_a_local_user_sees_only_its_own_unit(tenants, january):
     # The breadcrumb names the ancestors but links none (their figures include others).
     crumbs = html[html.index('class="breadcrumb"') : html.index("</nav>", html.index("breadcrumb"))]
     assert f'data-crumb="{emea.pk}"' in crumbs and "href" not in crumbs
+
+
+def test_the_dashboard_follows_the_unit_switcher(tenants, january):
+    fr, uk = tenants.unit("fr"), tenants.unit("uk")
+    user = tenants.user("fr-viewer")
+    Membership.objects.create(user=user, unit=uk, role="viewer")
+    client = login(tenants, "fr-viewer")
+    assert f'<h1 data-unit="{fr.pk}">' in page(client, "/analytics/?month=2025-01")
+    client.post("/unit/switch/", {"unit": uk.pk, "next": "/analytics/"})
+    html = page(client, "/analytics/?month=2025-01")
+    assert f'<h1 data-unit="{uk.pk}">' in html
+    assert cell(html, "pipeline_generated") == "0.00 EUR"
 
 
 def test_a_sibling_or_another_organisation_gets_404_an_ancestor_403(tenants, january):
