@@ -206,7 +206,7 @@ def monthly(user: Any, unit: OrgUnit, end: dt.date, count: int = TREND_MONTHS):
     """The unit's KPIs for each of the ``count`` months up to ``end``'s month, read from
     the rollups with the same inputs and formulas as the report (four queries a month)."""
     facts = DailyFact.objects.restrict(user, "view")
-    subtree = reports._subtrees(unit, [unit])
+    subtree = reports.subtrees(unit, [unit])
     today = timezone.localdate()
     series = []
     for month in _months(end, count):

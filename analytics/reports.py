@@ -128,13 +128,13 @@ def _unit(unit: OrgUnit) -> dict[str, Any]:
     return {"id": unit.pk, "code": unit.code, "name": unit.name, "tier": unit.tier}
 
 
-def _values(values: dict[str, kpis.Value]) -> dict[str, Any]:
+def kpi_values(values: dict[str, kpis.Value]) -> dict[str, Any]:
     return {
         k: (str(v) if v is not None and not isinstance(v, int) else v) for k, v in values.items()
     }
 
 
-def _subtrees(unit: OrgUnit, roots: list[OrgUnit]) -> dict[int, set[int]]:
+def subtrees(unit: OrgUnit, roots: list[OrgUnit]) -> dict[int, set[int]]:
     """Each root's unit ids (itself and its descendants), from one read of the tree."""
     below: dict[int | None, list[int]] = {}
     for pk, parent_id in OrgUnit.objects.filter(organization_id=unit.organization_id).values_list(
@@ -161,7 +161,7 @@ def kpi_report(
     children = list(
         OrgUnit.objects.restrict(user, "view").filter(parent=unit, is_active=True).order_by("code")
     )
-    groups = _subtrees(unit, [unit, *children])
+    groups = subtrees(unit, [unit, *children])
     inputs = rollups.read_inputs(
         DailyFact.objects.restrict(user, "view"),
         groups,
@@ -173,9 +173,9 @@ def kpi_report(
         "unit": _unit(unit),
         "period": {"start": period.start, "end": period.end},
         "currency": unit.organization.reporting_currency,
-        "kpis": _values(kpis.compute(inputs[unit.pk], only)),
+        "kpis": kpi_values(kpis.compute(inputs[unit.pk], only)),
         "children": [
-            {"unit": _unit(child), "kpis": _values(kpis.compute(inputs[child.pk], only))}
+            {"unit": _unit(child), "kpis": kpi_values(kpis.compute(inputs[child.pk], only))}
             for child in children
         ],
     }

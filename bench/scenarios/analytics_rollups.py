@@ -332,7 +332,7 @@ def direct_report(root: OrgUnit, locals_: list[OrgUnit], period: reports.Period)
     out = {}
     for unit in [root, *regions]:
         inputs = direct_inputs(_subtree(unit, locals_), locals_, period.start, period.end)
-        out[unit.code] = reports._values(kpis.compute(inputs))
+        out[unit.code] = reports.kpi_values(kpis.compute(inputs))
     return out
 
 
