@@ -1,0 +1,97 @@
+"""Insights and replications in the isolation matrix: API, dashboard and admin routes.
+
+The targets are insights written by ``fr`` (one submitted, one endorsed by its region, one
+duplicate) and a campaign of ``fr`` with its replication. Insights flow up: the region and
+global see and curate them; the sibling and the other organisation must not learn they
+exist. Curation is by tier: fr's own admin sees its insight but may not endorse it (403).
+"""
+
+from __future__ import annotations
+
+from analytics import insights
+from tests.isolation.outcomes import (
+    BAD,
+    CREATED,
+    DENIED,
+    NOT_FOUND,
+    OK,
+    UNAUTHENTICATED,
+)
+from tests.isolation.routes import API_LIST, API_READ, Probe, each
+
+CURATE = each(DENIED, NOT_FOUND, OK, OK, NOT_FOUND, UNAUTHENTICATED)
+
+
+def extend_ctx(ctx) -> None:
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects
+    fr = ctx["fr"]
+    marketer = users.get(username="fr-marketer")
+    ctx["insight"] = insights.submit(marketer, fr, text="Matrix insight", tags=["matrix"])
+    ctx["insight_duplicate"] = insights.submit(marketer, fr, text="Matrix duplicate")
+    endorsed = insights.submit(marketer, fr, text="Matrix endorsed insight")
+    ctx["insight_endorsed"] = insights.endorse(users.get(username="emea-manager"), endorsed)
+
+
+def _detail(target: str, suffix: str = ""):
+    return lambda c: f"/api/v1/insights/{c[target].pk}/{suffix}"
+
+
+PROBES = [
+    Probe(
+        "api/v1/^insights/$",
+        lambda c: "/api/v1/insights/?page_size=500",
+        API_LIST,
+        marker=lambda c: rf'"id":{c["insight"].pk},',
+        api=True,
+    ),
+    # Written by a member of the unit only: the region sees fr but does not speak for it.
+    Probe(
+        "api/v1/^insights/$",
+        lambda c: "/api/v1/insights/",
+        each(CREATED, BAD, DENIED, DENIED, BAD, UNAUTHENTICATED),
+        method="post",
+        data=lambda c: {"owner_unit": c["fr"].pk, "text": "Matrix feedback", "tags": ["x"]},
+        api=True,
+        label="(for fr)",
+    ),
+    Probe("api/v1/^insights/(?P<pk>[^/.]+)/$", _detail("insight"), API_READ, api=True),
+    Probe(
+        "api/v1/^insights/(?P<pk>[^/.]+)/comment/$",
+        _detail("insight", "comment/"),
+        each(CREATED, NOT_FOUND, CREATED, CREATED, NOT_FOUND, UNAUTHENTICATED),
+        method="post",
+        data=lambda c: {"text": "Matrix remark"},
+        api=True,
+    ),
+    Probe(
+        "api/v1/^insights/(?P<pk>[^/.]+)/endorse/$",
+        _detail("insight", "endorse/"),
+        CURATE,
+        method="post",
+        api=True,
+    ),
+    Probe(
+        "api/v1/^insights/(?P<pk>[^/.]+)/archive/$",
+        _detail("insight", "archive/"),
+        CURATE,
+        method="post",
+        api=True,
+    ),
+    Probe(
+        "api/v1/^insights/(?P<pk>[^/.]+)/merge/$",
+        _detail("insight", "merge/"),
+        CURATE,
+        method="post",
+        data=lambda c: {"duplicates": [c["insight_duplicate"].pk]},
+        api=True,
+    ),
+    Probe(
+        "api/v1/^insights/(?P<pk>[^/.]+)/publish/$",
+        _detail("insight_endorsed", "publish/"),
+        each(DENIED, NOT_FOUND, DENIED, OK, NOT_FOUND, UNAUTHENTICATED),
+        method="post",
+        api=True,
+    ),
+]
