@@ -17,7 +17,7 @@ from tests.isolation.outcomes import (
     OK,
     UNAUTHENTICATED,
 )
-from tests.isolation.routes import API_LIST, API_READ, Probe, each
+from tests.isolation.routes import API_LIST, API_READ, Probe, each, everyone
 
 CURATE = each(DENIED, NOT_FOUND, OK, OK, NOT_FOUND, UNAUTHENTICATED)
 
@@ -32,6 +32,38 @@ def extend_ctx(ctx) -> None:
     ctx["insight_duplicate"] = insights.submit(marketer, fr, text="Matrix duplicate")
     endorsed = insights.submit(marketer, fr, text="Matrix endorsed insight")
     ctx["insight_endorsed"] = insights.endorse(users.get(username="emea-manager"), endorsed)
+    _replication_targets(ctx, users)
+
+
+def _replication_targets(ctx, users) -> None:
+    """A running campaign of fr (on a published global playbook) replicated to emea."""
+    import datetime as dt
+    import uuid
+
+    from analytics import replication
+    from campaigns.models import Campaign, CampaignStatus, Playbook, PlaybookStatus
+
+    family = str(uuid.uuid4())
+    playbook = Playbook(
+        owner_unit=ctx["fr"].parent.parent,
+        name="Matrix playbook",
+        status=PlaybookStatus.PUBLISHED,
+        steps=[{"channel": "email", "content": family, "delay_days": 0, "condition": "always"}],
+    )
+    playbook.full_clean()
+    playbook.save()
+    campaign = Campaign.objects.create(
+        owner_unit=ctx["fr"],
+        playbook=playbook,
+        name="Matrix replicated campaign",
+        starts_on=dt.date(2031, 1, 6),
+        ends_on=dt.date(2031, 2, 6),
+        status=CampaignStatus.RUNNING,
+    )
+    ctx["replicated_campaign"] = campaign
+    ctx["replication"] = replication.replicate(
+        campaign, ctx["emea"], users.get(username="emea-marketer")
+    )
 
 
 def _detail(target: str, suffix: str = ""):
@@ -92,6 +124,54 @@ PROBES = [
         _detail("insight_endorsed", "publish/"),
         each(DENIED, NOT_FOUND, DENIED, OK, NOT_FOUND, UNAUTHENTICATED),
         method="post",
+        api=True,
+    ),
+    # Replications: seen from the target's subtree and from the origin's team and above.
+    Probe(
+        "api/v1/^replications/$",
+        lambda c: "/api/v1/replications/?page_size=500",
+        API_LIST,
+        marker=lambda c: rf'"id":{c["replication"].pk},',
+        api=True,
+    ),
+    # Sideways to the sibling: only who sees fr's campaign and writes for de may; de is
+    # not even a valid choice for fr, fr's campaign not for de.
+    Probe(
+        "api/v1/^replications/$",
+        lambda c: "/api/v1/replications/",
+        each(BAD, BAD, CREATED, CREATED, BAD, UNAUTHENTICATED),
+        method="post",
+        data=lambda c: {
+            "origin_campaign": c["replicated_campaign"].pk,
+            "target_unit": c["de"].pk,
+            "starts_on": "2031-03-02",
+        },
+        api=True,
+        label="(fr's campaign to de)",
+    ),
+    # Up to the region: fr sees emea but does not write for it.
+    Probe(
+        "api/v1/^replications/$",
+        lambda c: "/api/v1/replications/",
+        each(DENIED, BAD, CREATED, CREATED, BAD, UNAUTHENTICATED),
+        method="post",
+        data=lambda c: {
+            "origin_campaign": c["replicated_campaign"].pk,
+            "target_unit": c["emea"].pk,
+        },
+        api=True,
+        label="(fr's campaign up to emea)",
+    ),
+    Probe(
+        "api/v1/^replications/(?P<pk>[^/.]+)/$",
+        lambda c: f"/api/v1/replications/{c['replication'].pk}/",
+        API_READ,
+        api=True,
+    ),
+    Probe(
+        "api/v1/^replications/suggestions/$",
+        lambda c: "/api/v1/replications/suggestions/",
+        everyone(OK, UNAUTHENTICATED),
         api=True,
     ),
 ]
