@@ -171,7 +171,7 @@ def suggestions(user: Any, today: dt.date | None = None) -> dict[str, list]:
     pool = list(
         _candidates(today)
         .filter(owner_unit_id__in=units)
-        .select_related("owner_unit", "owner_unit__organization", "playbook")
+        .select_related("owner_unit__organization", "playbook__owner_unit")
         .order_by("-starts_on", "-pk")[: MAX_CANDIDATES * 4]
     )
     visible_ids = {pk for pk, _unit in visible}

@@ -1,5 +1,18 @@
 """Dashboard routes of analytics (``/analytics/``); each page module adds its own."""
 
+from django.urls import path
+
+from analytics import views_insights
+
 app_name = "analytics"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    # Insights, best practices and replication
+    path("insights/", views_insights.insight_list, name="insights"),
+    path("insights/new/", views_insights.insight_new, name="insight-new"),
+    path("insights/<int:pk>/", views_insights.insight_detail, name="insight"),
+    path("insights/<int:pk>/action/", views_insights.insight_action, name="insight-action"),
+    path("best-practices/", views_insights.best_practices, name="best-practices"),
+    path("replication/", views_insights.replication_suggestions, name="replication"),
+    path("replication/replicate/", views_insights.replicate, name="replicate"),
+]

@@ -13,11 +13,29 @@ from tests.isolation.outcomes import (
     BAD,
     CREATED,
     DENIED,
+    LOGIN,
     NOT_FOUND,
     OK,
     UNAUTHENTICATED,
+    Outcome,
 )
-from tests.isolation.routes import API_LIST, API_READ, Probe, each, everyone
+from tests.isolation.routes import (
+    ADMIN_LIST,
+    ADMIN_READ,
+    API_LIST,
+    API_READ,
+    PAGE_LIST,
+    STAFF_FORBIDDEN,
+    Probe,
+    admin_model_probes,
+    each,
+    everyone,
+)
+
+SEE_OTHER = Outcome("redirect", (303,))
+PAGE_DETAIL = each(OK, NOT_FOUND, OK, OK, NOT_FOUND, LOGIN)
+PAGE_WRITE = each(SEE_OTHER, NOT_FOUND, SEE_OTHER, SEE_OTHER, NOT_FOUND, LOGIN)
+READ_ONLY_PERMS = each(DENIED, NOT_FOUND, DENIED, DENIED, NOT_FOUND, LOGIN)
 
 CURATE = each(DENIED, NOT_FOUND, OK, OK, NOT_FOUND, UNAUTHENTICATED)
 
@@ -32,6 +50,7 @@ def extend_ctx(ctx) -> None:
     ctx["insight_duplicate"] = insights.submit(marketer, fr, text="Matrix duplicate")
     endorsed = insights.submit(marketer, fr, text="Matrix endorsed insight")
     ctx["insight_endorsed"] = insights.endorse(users.get(username="emea-manager"), endorsed)
+    ctx["insight_comment"] = insights.comment(marketer, ctx["insight"], "Matrix comment")
     _replication_targets(ctx, users)
 
 
@@ -173,5 +192,87 @@ PROBES = [
         lambda c: "/api/v1/replications/suggestions/",
         everyone(OK, UNAUTHENTICATED),
         api=True,
+    ),
+]
+
+# Dashboard pages
+PROBES += [
+    Probe(
+        "analytics/insights/",
+        lambda c: "/analytics/insights/",
+        PAGE_LIST,
+        marker=lambda c: rf'data-id="insight-{c["insight"].pk}"',
+    ),
+    Probe("analytics/insights/new/", lambda c: "/analytics/insights/new/", everyone(OK, LOGIN)),
+    # Only a member of fr writes for fr: for everyone else fr is not a valid choice.
+    Probe(
+        "analytics/insights/new/",
+        lambda c: "/analytics/insights/new/",
+        each(SEE_OTHER, BAD, BAD, BAD, BAD, LOGIN),
+        method="post",
+        data=lambda c: {
+            "owner_unit": c["fr"].pk,
+            "text": "Matrix page insight",
+            "sentiment": "neutral",
+        },
+        label="(for fr)",
+    ),
+    Probe(
+        "analytics/insights/<int:pk>/",
+        lambda c: f"/analytics/insights/{c['insight'].pk}/",
+        PAGE_DETAIL,
+    ),
+    Probe(
+        "analytics/insights/<int:pk>/action/",
+        lambda c: f"/analytics/insights/{c['insight'].pk}/action/",
+        PAGE_WRITE,
+        method="post",
+        data=lambda c: {"operation": "endorse"},
+    ),
+    Probe(
+        "analytics/best-practices/",
+        lambda c: "/analytics/best-practices/",
+        everyone(OK, LOGIN),
+    ),
+    Probe("analytics/replication/", lambda c: "/analytics/replication/", everyone(OK, LOGIN)),
+    # Sideways to de: fr's admin does not write for de; the sibling cannot see the origin;
+    # every refusal comes back to the suggestions page with a message.
+    Probe(
+        "analytics/replication/replicate/",
+        lambda c: "/analytics/replication/replicate/",
+        each(SEE_OTHER, SEE_OTHER, SEE_OTHER, SEE_OTHER, SEE_OTHER, LOGIN),
+        method="post",
+        data=lambda c: {"origin_campaign": c["replicated_campaign"].pk, "target_unit": c["de"].pk},
+    ),
+]
+
+# Admin: read-only rows (curation runs as actions through the services).
+PROBES += [
+    *admin_model_probes(
+        "analytics/insight",
+        "insight",
+        changelist=ADMIN_LIST,
+        add=STAFF_FORBIDDEN,
+        change=ADMIN_READ,
+        delete=STAFF_FORBIDDEN,
+        guarded=READ_ONLY_PERMS,
+    ),
+    *admin_model_probes(
+        "analytics/insightcomment",
+        "insight_comment",
+        changelist=ADMIN_LIST,
+        add=STAFF_FORBIDDEN,
+        change=ADMIN_READ,
+        delete=STAFF_FORBIDDEN,
+        guarded=READ_ONLY_PERMS,
+    ),
+    *admin_model_probes(
+        "analytics/replication",
+        "replication",
+        changelist=ADMIN_LIST,
+        add=STAFF_FORBIDDEN,
+        change=ADMIN_READ,
+        delete=STAFF_FORBIDDEN,
+        guarded=READ_ONLY_PERMS,
     ),
 ]
