@@ -12,6 +12,7 @@ import analytics, so the link to the origin lives here rather than on the campai
 
 from __future__ import annotations
 
+import json
 import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -97,8 +98,10 @@ class InsightQuerySet(TenantQuerySet):
 
     def with_tag(self, tag: str) -> InsightQuerySet:
         # Tags are stored as a JSON list of simple words: the quoted word matches one
-        # whole tag on every database (no JSON containment on SQLite).
-        return self.filter(tags__icontains=f'"{tag.strip().lower()}"')
+        # whole tag on every database (no JSON containment on SQLite). SQLite keeps the
+        # JSON text ASCII-escaped ("\u00e9"), PostgreSQL does not: match either form.
+        tag = tag.strip().lower()
+        return self.filter(Q(tags__icontains=f'"{tag}"') | Q(tags__icontains=json.dumps(tag)))
 
 
 class Insight(TenantOwnedModel):

@@ -276,3 +276,12 @@ def test_a_local_ritual_does_not_show_its_siblings_insights(tenants):
     submit(tenants)
     occurrence = _occurrence(ritual, timezone.now() + dt.timedelta(days=1))
     assert [item for item in agenda.build(occurrence) if item.topic == "new_insights"] == []
+
+
+def test_a_tag_filter_matches_whole_tags_accents_included(tenants):
+    accented = submit(tenants, tags=["Événement", "salon"])
+    plain = submit(tenants, tags=["evenement"])
+    assert set(Insight.objects.with_tag("événement").values_list("pk", flat=True)) == {accented.pk}
+    assert set(Insight.objects.with_tag("EVENEMENT").values_list("pk", flat=True)) == {plain.pk}
+    assert not Insight.objects.with_tag("salo").exists()
+    assert not Insight.objects.with_tag('"').exists()
