@@ -1,13 +1,16 @@
-"""Admin for opportunities (edited through the same service as the API) and the daily
-rollups (read-only: derived data, rebuilt from the facts)."""
+"""Admin for opportunities (edited through the same service as the API), the daily
+rollups (read-only: derived data, rebuilt from the facts), and insights, their comments
+and replications (read-only rows; curation as bulk actions through the services)."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
-from analytics import services
-from analytics.models import DailyFact, Opportunity
+from analytics import insights, services
+from analytics.models import DailyFact, Insight, InsightComment, Opportunity, Replication
 from glocal.admin_base import RestrictedAdmin
 from governance.admin_approvals import ReadOnlyAdmin
 
@@ -67,3 +70,75 @@ class DailyFactAdmin(ReadOnlyAdmin):
     search_fields = ["owner_unit__code", "owner_unit__name", "name"]
     list_select_related = ["owner_unit"]
     date_hierarchy = "day"
+
+
+# --- insights and replications ---------------------------------------------------------
+# Written through their services (the dashboard and the API); the admin reads them and
+# runs the curation decisions as bulk actions, each checked by the service per insight.
+
+
+def _curate(modeladmin, request, queryset, service, done: str) -> None:
+    from django.contrib import messages
+    from django.core.exceptions import ValidationError
+
+    changed = 0
+    for insight in queryset.select_related("owner_unit"):
+        try:
+            service(request.user, insight)
+        except (PermissionDenied, ValidationError) as exc:
+            text = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+            modeladmin.message_user(
+                request, f"#{insight.pk}: {' '.join(text)}", level=messages.ERROR
+            )
+        else:
+            changed += 1
+    if changed:
+        modeladmin.message_user(request, done % {"n": changed}, level=messages.SUCCESS)
+
+
+@admin.register(Insight)
+class InsightAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "owner_unit", "status", "sentiment", "author", "created_at"]
+    list_filter = ["status", "sentiment", "owner_unit__tier", "owner_unit__organization"]
+    search_fields = ["text", "tags", "owner_unit__code", "author__username"]
+    list_select_related = ["owner_unit", "author"]
+    date_hierarchy = "created_at"
+    actions = ["endorse", "publish", "archive"]
+
+    @admin.action(description=_("Endorse the selected insights"), permissions=["view"])
+    def endorse(self, request, queryset) -> None:
+        _curate(self, request, queryset, insights.endorse, gettext("%(n)s insight(s) endorsed."))
+
+    @admin.action(
+        description=_("Publish the selected insights as best practices"), permissions=["view"]
+    )
+    def publish(self, request, queryset) -> None:
+        _curate(self, request, queryset, insights.publish, gettext("%(n)s insight(s) published."))
+
+    @admin.action(description=_("Archive the selected insights"), permissions=["view"])
+    def archive(self, request, queryset) -> None:
+        _curate(self, request, queryset, insights.archive, gettext("%(n)s insight(s) archived."))
+
+
+@admin.register(InsightComment)
+class InsightCommentAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "author", "created"]
+    list_filter = ["insight__owner_unit__organization"]
+    search_fields = ["text", "author__username"]
+    list_select_related = ["insight", "author"]
+
+
+@admin.register(Replication)
+class ReplicationAdmin(ReadOnlyAdmin):
+    list_display = [
+        "origin_campaign",
+        "kind",
+        "owner_unit",
+        "playbook",
+        "campaign",
+        "created_by",
+        "created_at",
+    ]
+    list_filter = ["kind", "owner_unit__tier", "owner_unit__organization"]
+    search_fields = ["origin_campaign__name", "owner_unit__code"]
+    list_select_related = ["origin_campaign", "owner_unit", "playbook", "campaign", "created_by"]

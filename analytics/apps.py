@@ -18,3 +18,14 @@ class AnalyticsConfig(AppConfig):
         from glocal import seeding
 
         seeding.register(seed_analytics)
+
+        # Insights and replications are audited like every governed row, and new
+        # insights reach the ritual agendas through governance's provider registry.
+        from analytics import agenda as insight_agenda
+        from analytics.models import Insight, InsightComment, Replication
+        from governance import agenda, audit
+
+        audit.audit_model(Insight)
+        audit.audit_model(InsightComment, unit=lambda c: c.insight.owner_unit_id)
+        audit.audit_model(Replication)
+        agenda.register(insight_agenda.new_insights)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from analytics import views
+from analytics import views, views_insights
 
 app_name = "analytics"
 
@@ -11,4 +11,12 @@ urlpatterns: list = [
     path("unit/<int:pk>/", views.unit_detail, name="unit"),
     path("export.csv", views.export_csv, name="export-csv"),
     path("export.xlsx", views.export_xlsx, name="export-xlsx"),
+    # Insights, best practices and replication
+    path("insights/", views_insights.insight_list, name="insights"),
+    path("insights/new/", views_insights.insight_new, name="insight-new"),
+    path("insights/<int:pk>/", views_insights.insight_detail, name="insight"),
+    path("insights/<int:pk>/action/", views_insights.insight_action, name="insight-action"),
+    path("best-practices/", views_insights.best_practices, name="best-practices"),
+    path("replication/", views_insights.replication_suggestions, name="replication"),
+    path("replication/replicate/", views_insights.replicate, name="replicate"),
 ]

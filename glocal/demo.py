@@ -314,6 +314,11 @@ STAFF_PERMISSIONS = [
     ("analytics", "add_opportunity"),
     ("analytics", "change_opportunity"),
     ("analytics", "view_dailyfact"),
+    # Insights, their comments and replications: read-only rows (written through their
+    # services); curation runs as admin actions the services check per insight.
+    ("analytics", "view_insight"),
+    ("analytics", "view_insightcomment"),
+    ("analytics", "view_replication"),
 ]
 STAFF_GROUP = "unit-admins-staff"
 

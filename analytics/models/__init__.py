@@ -10,6 +10,26 @@ Rollups are derived data, rebuilt by ``analytics.rollups``, never edited by hand
 """
 
 from analytics.models.facts import SNAPSHOT_INPUTS, DailyFact, Input
+from analytics.models.insights import (
+    Insight,
+    InsightComment,
+    InsightStatus,
+    Replication,
+    ReplicationKind,
+    Sentiment,
+)
 from analytics.models.opportunities import Opportunity, OpportunityStatus
 
-__all__ = ["SNAPSHOT_INPUTS", "DailyFact", "Input", "Opportunity", "OpportunityStatus"]
+__all__ = [
+    "SNAPSHOT_INPUTS",
+    "DailyFact",
+    "Input",
+    "Insight",
+    "InsightComment",
+    "InsightStatus",
+    "Opportunity",
+    "OpportunityStatus",
+    "Replication",
+    "ReplicationKind",
+    "Sentiment",
+]
