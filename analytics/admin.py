@@ -1,5 +1,6 @@
-"""Admin for opportunities (edited through the same service as the API) and the daily
-rollups (read-only: derived data, rebuilt from the facts)."""
+"""Admin for opportunities (edited through the same service as the API), market standards
+(region and global managers) and the daily rollups (read-only: derived data, rebuilt
+from the facts)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 
 from analytics import services
-from analytics.models import DailyFact, Opportunity
+from analytics.models import DailyFact, MarketStandard, Opportunity
 from glocal.admin_base import RestrictedAdmin
 from governance.admin_approvals import ReadOnlyAdmin
 
@@ -67,3 +68,16 @@ class DailyFactAdmin(ReadOnlyAdmin):
     search_fields = ["owner_unit__code", "owner_unit__name", "name"]
     list_select_related = ["owner_unit"]
     date_hierarchy = "day"
+
+
+@admin.register(MarketStandard)
+class MarketStandardAdmin(RestrictedAdmin):
+    list_display = ["kpi", "owner_unit", "target_unit", "value", "valid_from", "valid_to"]
+    list_filter = ["kpi", "owner_unit__tier", "owner_unit__organization"]
+    search_fields = ["owner_unit__code", "target_unit__code", "kpi", "note"]
+    list_select_related = ["owner_unit", "target_unit"]
+    date_hierarchy = "valid_from"
+    fields = ["owner_unit", "target_unit", "kpi", "value", "valid_from", "valid_to", "note"]
+    # Saving re-reads the row through restrict (RestrictedAdmin): a marketer's or a
+    # local team's standard is rolled back.
+    restricted_fk_actions = {"owner_unit": "own", "target_unit": "view"}

@@ -314,6 +314,11 @@ STAFF_PERMISSIONS = [
     ("analytics", "add_opportunity"),
     ("analytics", "change_opportunity"),
     ("analytics", "view_dailyfact"),
+    # Market standards: set by region and global managers (rows restricted by role).
+    ("analytics", "view_marketstandard"),
+    ("analytics", "add_marketstandard"),
+    ("analytics", "change_marketstandard"),
+    ("analytics", "delete_marketstandard"),
 ]
 STAFF_GROUP = "unit-admins-staff"
 

@@ -9,7 +9,15 @@ owned by that unit only; consolidation up the tree sums the subtree at read time
 Rollups are derived data, rebuilt by ``analytics.rollups``, never edited by hand.
 """
 
+from analytics.models.benchmarks import MarketStandard
 from analytics.models.facts import SNAPSHOT_INPUTS, DailyFact, Input
 from analytics.models.opportunities import Opportunity, OpportunityStatus
 
-__all__ = ["SNAPSHOT_INPUTS", "DailyFact", "Input", "Opportunity", "OpportunityStatus"]
+__all__ = [
+    "SNAPSHOT_INPUTS",
+    "DailyFact",
+    "Input",
+    "MarketStandard",
+    "Opportunity",
+    "OpportunityStatus",
+]
