@@ -136,9 +136,27 @@ class MarketStandard(TenantOwnedModel):
             raise ValidationError(errors)
 
 
+def choose_standard(
+    candidates: list[MarketStandard], unit_id: int, owners: list[int]
+) -> MarketStandard | None:
+    """Among standards valid on the day, the one for ``unit_id`` (whose ancestors,
+    nearest first, are ``owners``): one aimed at the unit wins over one for all locals,
+    the nearest owner (region) over a farther one (global), the latest entered last."""
+    fitting = [
+        s for s in candidates if s.owner_unit_id in owners and s.target_unit_id in (None, unit_id)
+    ]
+    if not fitting:
+        return None
+    return min(
+        fitting, key=lambda s: (s.target_unit_id is None, owners.index(s.owner_unit_id), -s.pk)
+    )
+
+
 def applicable_standard(unit: OrgUnit, kpi: str, day: dt.date) -> MarketStandard | None:
-    """The standard that applies to ``unit`` on ``day``: one aimed at the unit wins over
-    one for all locals, the nearest owner (region) over a farther one (global)."""
+    """The standard that applies to a local ``unit`` on ``day`` (see :func:`choose_standard`);
+    regions and the global unit have none: a standard describes one market."""
+    if unit.tier != Tier.LOCAL:
+        return None
     owners = []
     node = unit.parent
     while node is not None:
@@ -150,9 +168,4 @@ def applicable_standard(unit: OrgUnit, kpi: str, day: dt.date) -> MarketStandard
         .filter(Q(target_unit_id=unit.pk) | Q(target_unit__isnull=True))
         .valid_on(day)
     )
-    if not candidates:
-        return None
-    return min(
-        candidates,
-        key=lambda s: (s.target_unit_id is None, owners.index(s.owner_unit_id), -s.pk),
-    )
+    return choose_standard(candidates, unit.pk, owners)
