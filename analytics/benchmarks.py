@@ -171,8 +171,10 @@ def benchmarks(
     groups = _subtrees(units[0], units)
     periods = [*trailing_periods(period, settings.ANALYTICS_BENCHMARK_TRAILING_PERIODS), period]
     # A period counts in the history once the unit (its subtree) had any rollup.
+    # order_by(): the default ordering would split the GROUP BY into one row per day.
     first_fact = dict(
         facts.filter(owner_unit_id__in=set().union(*groups.values()))
+        .order_by()
         .values("owner_unit_id")
         .annotate(first=Min("day"))
         .values_list("owner_unit_id", "first")

@@ -1,15 +1,19 @@
-"""Routes of the analytics API (``/api/v1/opportunities/``, ``/api/v1/kpis/``)."""
+"""Routes of the analytics API (``/api/v1/opportunities/``, ``/api/v1/kpis/``,
+``/api/v1/benchmarks/``, ``/api/v1/market-standards/``)."""
 
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from analytics.api.benchmarks import BenchmarkView, MarketStandardViewSet
 from analytics.api.kpis import KpiView
 from analytics.api.views import OpportunityViewSet
 
 router = SimpleRouter()
 router.register("opportunities", OpportunityViewSet, basename="opportunity")
+router.register("market-standards", MarketStandardViewSet, basename="market-standard")
 
 urlpatterns = [
     path("kpis/", KpiView.as_view(), name="kpis"),
+    path("benchmarks/", BenchmarkView.as_view(), name="benchmarks"),
     *router.urls,
 ]

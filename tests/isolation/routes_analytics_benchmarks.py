@@ -10,11 +10,23 @@ import datetime as dt
 from decimal import Decimal
 
 from analytics.models import MarketStandard
-from tests.isolation.outcomes import ADMIN_HIDDEN, DENIED, LOGIN, NOT_FOUND, OK
+from tests.isolation.outcomes import (
+    ADMIN_HIDDEN,
+    BAD,
+    CREATED,
+    DENIED,
+    GONE,
+    LOGIN,
+    NOT_FOUND,
+    OK,
+    UNAUTHENTICATED,
+)
 from tests.isolation.routes import (
     ADMIN_LIST,
     ADMIN_READ,
     ALL_STAFF,
+    API_LIST,
+    API_READ,
     Probe,
     admin_model_probes,
     each,
@@ -34,7 +46,72 @@ def extend_ctx(ctx) -> None:
 # fr's admin reads the standard set for it; only emea's managers and above change it.
 SET_BY_REGION = each(DENIED, ADMIN_HIDDEN, OK, OK, ADMIN_HIDDEN, LOGIN)
 
+# Set by emea's managers (and above); fr reads it, changes nothing.
+REGION_WRITES = each(DENIED, NOT_FOUND, OK, OK, NOT_FOUND, UNAUTHENTICATED)
+STANDARD = "api/v1/^market-standards/(?P<pk>[^/.]+)/$"
+
 PROBES: list[Probe] = [
+    # Benchmarks consolidate a subtree like KPIs: fr's for whoever sees all of fr,
+    # emea's (its teams ranked) not for fr.
+    Probe(
+        "api/v1/benchmarks/",
+        lambda c: f"/api/v1/benchmarks/?unit={c['fr'].pk}&quarter=2031-Q1",
+        API_READ,
+        api=True,
+        label="(fr)",
+    ),
+    Probe(
+        "api/v1/benchmarks/",
+        lambda c: f"/api/v1/benchmarks/?unit={c['emea'].pk}&quarter=2031-Q1",
+        each(DENIED, DENIED, OK, OK, NOT_FOUND, UNAUTHENTICATED),
+        api=True,
+        label="(emea)",
+    ),
+    Probe(
+        "api/v1/^market-standards/$",
+        lambda c: "/api/v1/market-standards/?page_size=500",
+        API_LIST,
+        marker=lambda c: rf'"id":{c["market_standard"].pk},',
+        api=True,
+    ),
+    # Only emea's managers and above may set a standard for fr; fr cannot choose emea
+    # as the owner, the sibling and the other organisation cannot even see fr.
+    Probe(
+        "api/v1/^market-standards/$",
+        lambda c: "/api/v1/market-standards/",
+        each(BAD, BAD, CREATED, CREATED, BAD, UNAUTHENTICATED),
+        method="post",
+        data=lambda c: {
+            "owner_unit": c["emea"].pk,
+            "target_unit": c["fr"].pk,
+            "kpi": "roi",
+            "value": "1.5",
+            "valid_from": "2031-01-01",
+        },
+        api=True,
+        label="(emea for fr)",
+    ),
+    Probe(
+        STANDARD,
+        lambda c: f"/api/v1/market-standards/{c['market_standard'].pk}/",
+        API_READ,
+        api=True,
+    ),
+    Probe(
+        STANDARD,
+        lambda c: f"/api/v1/market-standards/{c['market_standard'].pk}/",
+        REGION_WRITES,
+        method="patch",
+        data=lambda c: {"value": "0.3"},
+        api=True,
+    ),
+    Probe(
+        STANDARD,
+        lambda c: f"/api/v1/market-standards/{c['market_standard'].pk}/",
+        each(DENIED, NOT_FOUND, GONE, GONE, NOT_FOUND, UNAUTHENTICATED),
+        method="delete",
+        api=True,
+    ),
     *admin_model_probes(
         "analytics/marketstandard",
         "market_standard",
