@@ -1,10 +1,11 @@
 """Routes of the analytics API (``/api/v1/opportunities/``, ``/api/v1/kpis/``,
-``/api/v1/benchmarks/``, ``/api/v1/market-standards/``)."""
+``/api/v1/benchmarks/``, ``/api/v1/market-standards/``, ``/api/v1/forecasts/``)."""
 
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from analytics.api.benchmarks import BenchmarkView, MarketStandardViewSet
+from analytics.api.forecasts import ForecastView
 from analytics.api.kpis import KpiView
 from analytics.api.views import OpportunityViewSet
 
@@ -15,5 +16,6 @@ router.register("market-standards", MarketStandardViewSet, basename="market-stan
 urlpatterns = [
     path("kpis/", KpiView.as_view(), name="kpis"),
     path("benchmarks/", BenchmarkView.as_view(), name="benchmarks"),
+    path("forecasts/", ForecastView.as_view(), name="forecasts"),
     *router.urls,
 ]

@@ -68,6 +68,20 @@ PROBES: list[Probe] = [
         label="(emea)",
     ),
     Probe(
+        "api/v1/forecasts/",
+        lambda c: f"/api/v1/forecasts/?unit={c['fr'].pk}",
+        API_READ,
+        api=True,
+        label="(fr)",
+    ),
+    Probe(
+        "api/v1/forecasts/",
+        lambda c: f"/api/v1/forecasts/?unit={c['emea'].pk}",
+        each(DENIED, DENIED, OK, OK, NOT_FOUND, UNAUTHENTICATED),
+        api=True,
+        label="(emea)",
+    ),
+    Probe(
         "api/v1/^market-standards/$",
         lambda c: "/api/v1/market-standards/?page_size=500",
         API_LIST,
