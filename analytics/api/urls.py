@@ -1,11 +1,12 @@
 """Routes of the analytics API (``/api/v1/opportunities/``, ``/api/v1/kpis/``,
-``/api/v1/benchmarks/``, ``/api/v1/market-standards/``, ``/api/v1/forecasts/``)."""
+``/api/v1/benchmarks/``, ``/api/v1/market-standards/``, ``/api/v1/forecasts/`` with its
+``allocation/`` suggestion)."""
 
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from analytics.api.benchmarks import BenchmarkView, MarketStandardViewSet
-from analytics.api.forecasts import ForecastView
+from analytics.api.forecasts import AllocationApplyView, AllocationView, ForecastView
 from analytics.api.kpis import KpiView
 from analytics.api.views import OpportunityViewSet
 
@@ -17,5 +18,11 @@ urlpatterns = [
     path("kpis/", KpiView.as_view(), name="kpis"),
     path("benchmarks/", BenchmarkView.as_view(), name="benchmarks"),
     path("forecasts/", ForecastView.as_view(), name="forecasts"),
+    path("forecasts/allocation/", AllocationView.as_view(), name="forecast-allocation"),
+    path(
+        "forecasts/allocation/apply/",
+        AllocationApplyView.as_view(),
+        name="forecast-allocation-apply",
+    ),
     *router.urls,
 ]

@@ -81,6 +81,31 @@ PROBES: list[Probe] = [
         api=True,
         label="(emea)",
     ),
+    # The reallocation suggestion of a budget (the budgets' matrix targets): fr's for
+    # whoever sees fr, emea's (its markets) for emea and above only.
+    Probe(
+        "api/v1/forecasts/allocation/",
+        lambda c: f"/api/v1/forecasts/allocation/?budget={c['fr_budget'].pk}",
+        API_READ,
+        api=True,
+        label="(fr)",
+    ),
+    Probe(
+        "api/v1/forecasts/allocation/",
+        lambda c: f"/api/v1/forecasts/allocation/?budget={c['emea_budget'].pk}",
+        each(NOT_FOUND, NOT_FOUND, OK, OK, NOT_FOUND, UNAUTHENTICATED),
+        api=True,
+        label="(emea)",
+    ),
+    # fr's budget has no markets below it: nothing to move, for those who see it.
+    Probe(
+        "api/v1/forecasts/allocation/apply/",
+        lambda c: "/api/v1/forecasts/allocation/apply/",
+        each(BAD, NOT_FOUND, BAD, BAD, NOT_FOUND, UNAUTHENTICATED),
+        method="post",
+        data=lambda c: {"budget": c["fr_budget"].pk},
+        api=True,
+    ),
     Probe(
         "api/v1/^market-standards/$",
         lambda c: "/api/v1/market-standards/?page_size=500",
