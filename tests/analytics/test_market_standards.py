@@ -108,3 +108,30 @@ def test_the_most_specific_standard_applies(tenants):
     assert applicable_standard(tenants.unit("de"), "conversion_rate", DAY) == region
     # Outside its validity a standard does not apply.
     assert applicable_standard(fr, "conversion_rate", dt.date(2030, 12, 31)) is None
+
+
+def _admin_post(tenants, username, **fields):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(tenants.user(username))
+    data = {
+        "owner_unit": tenants.unit("emea").pk,
+        "target_unit": tenants.unit("fr").pk,
+        "kpi": "roi",
+        "value": "1.5",
+        "valid_from": "2031-01-01",
+        "note": "",
+        **fields,
+    }
+    return client.post("/admin/analytics/marketstandard/add/", data)
+
+
+def test_the_admin_lets_region_admins_set_standards_and_no_one_else(tenants):
+    assert _admin_post(tenants, "emea-admin").status_code == 302
+    assert MarketStandard.objects.filter(kpi="roi", owner_unit__code="emea").count() == 1
+    # fr's admin cannot pick emea as owner, nor set one for itself.
+    for fields in ({}, {"owner_unit": tenants.unit("fr").pk}):
+        response = _admin_post(tenants, "fr-admin", kpi="conversion_rate", **fields)
+        assert response.status_code == 200 and response.context["errors"]
+    assert not MarketStandard.objects.filter(kpi="conversion_rate").exists()

@@ -20,6 +20,7 @@ from tests.isolation.outcomes import (
     NOT_FOUND,
     OK,
     UNAUTHENTICATED,
+    Outcome,
 )
 from tests.isolation.routes import (
     ADMIN_LIST,
@@ -50,7 +51,43 @@ SET_BY_REGION = each(DENIED, ADMIN_HIDDEN, OK, OK, ADMIN_HIDDEN, LOGIN)
 REGION_WRITES = each(DENIED, NOT_FOUND, OK, OK, NOT_FOUND, UNAUTHENTICATED)
 STANDARD = "api/v1/^market-standards/(?P<pk>[^/.]+)/$"
 
+PAGE_DETAIL = each(OK, NOT_FOUND, OK, OK, NOT_FOUND, LOGIN)
+PAGE_ANCESTOR = each(DENIED, DENIED, OK, OK, NOT_FOUND, LOGIN)
+REFUSED = Outcome("refused", (400,))
+
 PROBES: list[Probe] = [
+    # Dashboard pages: the same rules as their API.
+    Probe(
+        "analytics/benchmarks/",
+        lambda c: f"/analytics/benchmarks/?unit={c['fr'].pk}&quarter=2031-Q1",
+        PAGE_DETAIL,
+        label="(fr)",
+    ),
+    Probe(
+        "analytics/benchmarks/",
+        lambda c: f"/analytics/benchmarks/?unit={c['emea'].pk}&quarter=2031-Q1",
+        PAGE_ANCESTOR,
+        label="(emea)",
+    ),
+    Probe(
+        "analytics/forecasts/",
+        lambda c: f"/analytics/forecasts/?unit={c['fr'].pk}&budget={c['bp_fr'].pk}",
+        PAGE_DETAIL,
+        label="(fr)",
+    ),
+    Probe(
+        "analytics/forecasts/",
+        lambda c: f"/analytics/forecasts/?unit={c['emea'].pk}",
+        PAGE_ANCESTOR,
+        label="(emea)",
+    ),
+    # fr's budget has no markets below it: nothing to apply, for those who see it.
+    Probe(
+        "analytics/forecasts/allocation/<int:pk>/apply/",
+        lambda c: f"/analytics/forecasts/allocation/{c['bp_fr'].pk}/apply/",
+        each(REFUSED, NOT_FOUND, REFUSED, REFUSED, NOT_FOUND, LOGIN),
+        method="post",
+    ),
     # Benchmarks consolidate a subtree like KPIs: fr's for whoever sees all of fr,
     # emea's (its teams ranked) not for fr.
     Probe(
