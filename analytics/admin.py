@@ -1,6 +1,7 @@
-"""Admin for opportunities (edited through the same service as the API), the daily
-rollups (read-only: derived data, rebuilt from the facts), and insights, their comments
-and replications (read-only rows; curation as bulk actions through the services)."""
+"""Admin for opportunities (edited through the same service as the API), market standards
+(region and global managers), the daily rollups (read-only: derived data, rebuilt from
+the facts), and insights, their comments and replications (read-only rows; curation as
+bulk actions through the services)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,14 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from analytics import insights, services
-from analytics.models import DailyFact, Insight, InsightComment, Opportunity, Replication
+from analytics.models import (
+    DailyFact,
+    Insight,
+    InsightComment,
+    MarketStandard,
+    Opportunity,
+    Replication,
+)
 from glocal.admin_base import RestrictedAdmin
 from governance.admin_approvals import ReadOnlyAdmin
 
@@ -142,3 +150,16 @@ class ReplicationAdmin(ReadOnlyAdmin):
     list_filter = ["kind", "owner_unit__tier", "owner_unit__organization"]
     search_fields = ["origin_campaign__name", "owner_unit__code"]
     list_select_related = ["origin_campaign", "owner_unit", "playbook", "campaign", "created_by"]
+
+
+@admin.register(MarketStandard)
+class MarketStandardAdmin(RestrictedAdmin):
+    list_display = ["kpi", "owner_unit", "target_unit", "value", "valid_from", "valid_to"]
+    list_filter = ["kpi", "owner_unit__tier", "owner_unit__organization"]
+    search_fields = ["owner_unit__code", "target_unit__code", "kpi", "note"]
+    list_select_related = ["owner_unit", "target_unit"]
+    date_hierarchy = "valid_from"
+    fields = ["owner_unit", "target_unit", "kpi", "value", "valid_from", "valid_to", "note"]
+    # Saving re-reads the row through restrict (RestrictedAdmin): a marketer's or a
+    # local team's standard is rolled back.
+    restricted_fk_actions = {"owner_unit": "own", "target_unit": "view"}

@@ -124,7 +124,7 @@ def access_unit(user: Any, unit_id: int | None) -> OrgUnit:
     return unit
 
 
-def _unit(unit: OrgUnit) -> dict[str, Any]:
+def unit_summary(unit: OrgUnit) -> dict[str, Any]:
     return {"id": unit.pk, "code": unit.code, "name": unit.name, "tier": unit.tier}
 
 
@@ -170,12 +170,12 @@ def kpi_report(
         today=timezone.localdate(),
     )
     return {
-        "unit": _unit(unit),
+        "unit": unit_summary(unit),
         "period": {"start": period.start, "end": period.end},
         "currency": unit.organization.reporting_currency,
         "kpis": kpi_values(kpis.compute(inputs[unit.pk], only)),
         "children": [
-            {"unit": _unit(child), "kpis": kpi_values(kpis.compute(inputs[child.pk], only))}
+            {"unit": unit_summary(child), "kpis": kpi_values(kpis.compute(inputs[child.pk], only))}
             for child in children
         ],
     }

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from analytics import views, views_insights
+from analytics import views, views_benchmarks, views_insights
 
 app_name = "analytics"
 
@@ -19,4 +19,11 @@ urlpatterns: list = [
     path("best-practices/", views_insights.best_practices, name="best-practices"),
     path("replication/", views_insights.replication_suggestions, name="replication"),
     path("replication/replicate/", views_insights.replicate, name="replicate"),
+    path("benchmarks/", views_benchmarks.benchmarks_page, name="benchmarks"),
+    path("forecasts/", views_benchmarks.forecasts_page, name="forecasts"),
+    path(
+        "forecasts/allocation/<int:pk>/apply/",
+        views_benchmarks.apply_allocation,
+        name="allocation-apply",
+    ),
 ]

@@ -319,6 +319,11 @@ STAFF_PERMISSIONS = [
     ("analytics", "view_insight"),
     ("analytics", "view_insightcomment"),
     ("analytics", "view_replication"),
+    # Market standards: set by region and global managers (rows restricted by role).
+    ("analytics", "view_marketstandard"),
+    ("analytics", "add_marketstandard"),
+    ("analytics", "change_marketstandard"),
+    ("analytics", "delete_marketstandard"),
 ]
 STAFF_GROUP = "unit-admins-staff"
 

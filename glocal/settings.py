@@ -382,6 +382,24 @@ CAMPAIGNS_MAX_ATTEMPTS = env_int("CAMPAIGNS_MAX_ATTEMPTS", 5)
 CAMPAIGNS_RETRY_SECONDS = env_int("CAMPAIGNS_RETRY_SECONDS", 60)
 CAMPAIGNS_WECHAT_MONTHLY_QUOTA = env_int("CAMPAIGNS_WECHAT_MONTHLY_QUOTA", 4)
 
+# Contextual benchmarks, forecasts and reallocation suggestions (docs/analytics.md).
+# Share (percent) of a unit's own trailing history in its benchmark, the rest being its
+# market standard; how many earlier periods that history covers; the fewest local units
+# a global median is shown over (fewer would expose single teams' figures).
+ANALYTICS_BENCHMARK_HISTORY_WEIGHT = env_int("ANALYTICS_BENCHMARK_HISTORY_WEIGHT", 50)
+ANALYTICS_BENCHMARK_TRAILING_PERIODS = env_int("ANALYTICS_BENCHMARK_TRAILING_PERIODS", 4)
+ANALYTICS_MEDIAN_MIN_UNITS = env_int("ANALYTICS_MEDIAN_MIN_UNITS", 3)
+if not 0 <= ANALYTICS_BENCHMARK_HISTORY_WEIGHT <= 100:
+    raise ImproperlyConfigured("ANALYTICS_BENCHMARK_HISTORY_WEIGHT is a percentage (0-100)")
+if ANALYTICS_BENCHMARK_TRAILING_PERIODS < 1:
+    raise ImproperlyConfigured("ANALYTICS_BENCHMARK_TRAILING_PERIODS must be 1 or more")
+# Quarters a forecast is back-tested on; the most (percent) of a market's budget one
+# reallocation suggestion moves.
+ANALYTICS_FORECAST_BACKTEST_QUARTERS = env_int("ANALYTICS_FORECAST_BACKTEST_QUARTERS", 4)
+ANALYTICS_REALLOCATION_MAX_SHARE = env_int("ANALYTICS_REALLOCATION_MAX_SHARE", 20)
+if not 0 < ANALYTICS_REALLOCATION_MAX_SHARE <= 100:
+    raise ImproperlyConfigured("ANALYTICS_REALLOCATION_MAX_SHARE is a percentage (1-100)")
+
 
 def celery_queues(default: str, prefix: str) -> list[Queue]:
     """The default queue and the campaign family queues: what a plain worker consumes."""

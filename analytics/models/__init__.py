@@ -9,6 +9,7 @@ owned by that unit only; consolidation up the tree sums the subtree at read time
 Rollups are derived data, rebuilt by ``analytics.rollups``, never edited by hand.
 """
 
+from analytics.models.benchmarks import MarketStandard
 from analytics.models.facts import SNAPSHOT_INPUTS, DailyFact, Input
 from analytics.models.insights import (
     Insight,
@@ -27,6 +28,7 @@ __all__ = [
     "Insight",
     "InsightComment",
     "InsightStatus",
+    "MarketStandard",
     "Opportunity",
     "OpportunityStatus",
     "Replication",
