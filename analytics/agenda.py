@@ -34,8 +34,13 @@ def _since(occurrence: RitualOccurrence):
 
 
 def new_insights(occurrence: RitualOccurrence) -> list[AgendaItem]:
-    """Insights submitted or endorsed in the organiser's subtree since the last meeting
-    (still being curated): what the teams below have learnt, for the meeting to act on."""
+    """Insights endorsed in the organiser's subtree since the last meeting, and the
+    organiser's own new ones: what the teams below have learnt, for the meeting to act on.
+
+    A ritual gathers sibling teams (a regional sync), so a team's raw feedback waits
+    for its region's endorsement before it is shown to the others: siblings never see
+    each other's data unless it is shared. Until then it sits in the curators' feed.
+    """
     unit_id = occurrence.ritual.owner_unit_id
     # The subtree as joins (the tree is at most three deep), not a query per level: the
     # scheduler builds many agendas in one go and its cost must not grow with the tree.
@@ -46,7 +51,7 @@ def new_insights(occurrence: RitualOccurrence) -> list[AgendaItem]:
     )
     insights = Insight.objects.unrestricted().filter(
         in_subtree,
-        status__in=[InsightStatus.SUBMITTED, InsightStatus.ENDORSED],
+        Q(status=InsightStatus.ENDORSED) | Q(status=InsightStatus.SUBMITTED, owner_unit_id=unit_id),
         created_at__lt=occurrence.starts_at,
     )
     since = _since(occurrence)
@@ -70,7 +75,7 @@ def new_insights(occurrence: RitualOccurrence) -> list[AgendaItem]:
     return [
         AgendaItem(
             topic="new_insights",
-            title=gettext_noop("New and endorsed insights from the field"),
+            title=gettext_noop("Endorsed insights from the field"),
             count=count,
             entries=entries,
         )

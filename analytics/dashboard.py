@@ -21,7 +21,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from analytics import kpis, reports, rollups
+from analytics import benchmarks, kpis, reports, rollups
 from analytics.models import DailyFact
 from campaigns.budgets.money import money
 from glocal.models import OrgUnit
@@ -296,9 +296,24 @@ def _kpi_values(source: HeatmapInput) -> dict[int, dict[str, Any]]:
     }
 
 
+def _index_values(source: HeatmapInput) -> dict[int, dict[str, Any]]:
+    """Each child unit's performance index per KPI (KPI ÷ its contextual benchmark): the
+    colour then says who beats its own market, not who is biggest."""
+    ids = [child["unit"]["id"] for child in source.report["children"]]
+    children = list(OrgUnit.objects.filter(pk__in=ids).order_by("pk"))
+    found = benchmarks.benchmarks(
+        DailyFact.objects.restrict(source.user, "view"), children, source.period
+    )
+    return {
+        unit_id: {name: b.index for name, b in per_kpi.items()}
+        for unit_id, per_kpi in found.items()
+    }
+
+
 DEFAULT_METRIC = "kpi"
 HEATMAP_METRICS: dict[str, HeatmapMetric] = {
-    DEFAULT_METRIC: HeatmapMetric(DEFAULT_METRIC, gettext_lazy("KPI values"), _kpi_values)
+    DEFAULT_METRIC: HeatmapMetric(DEFAULT_METRIC, gettext_lazy("KPI values"), _kpi_values),
+    "index": HeatmapMetric("index", gettext_lazy("Performance index"), _index_values, "index"),
 }
 
 

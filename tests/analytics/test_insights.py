@@ -236,25 +236,29 @@ def test_a_ritual_agenda_lists_the_new_insights_of_its_subtree_since_the_last_me
     last = _occurrence(ritual, now - dt.timedelta(days=7))
     nxt = _occurrence(ritual, now + dt.timedelta(days=1))
 
-    old = submit(tenants, text="Discussed last week")
-    fresh = submit(tenants, text="Fresh from France")
+    old = submit(tenants, username="emea-marketer", unit="emea", text="Hub, last week")
+    fresh = submit(tenants, text="Fresh from France, not endorsed yet")
     german = submit(tenants, username="de-marketer", unit="de", text="Fresh from Germany")
+    hub = submit(tenants, username="emea-marketer", unit="emea", text="Fresh from the hub")
     endorsed_now = submit(tenants, text="Old but endorsed since")
     american = submit(tenants, username="us-marketer", unit="us", text="Outside EMEA")
     archived = submit(tenants, text="Set aside")
     long_ago = now - dt.timedelta(days=10)
     Insight.objects.filter(pk__in=[old.pk, endorsed_now.pk]).update(created_at=long_ago)
     insights.endorse(tenants.user("emea-manager"), endorsed_now)
+    insights.endorse(tenants.user("emea-manager"), german)
     insights.archive(tenants.user("emea-manager"), archived)
 
     items = [item for item in agenda.build(nxt) if item.topic == "new_insights"]
     assert len(items) == 1
     refs = {entry["ref"] for entry in items[0].entries}
-    expected = {fresh.pk, german.pk, endorsed_now.pk}
+    expected = {german.pk, hub.pk, endorsed_now.pk}
     assert refs == {f"analytics.insight:{pk}" for pk in expected}
     assert items[0].count == 3
+    # France's raw feedback waits for EMEA's endorsement before Germany reads it.
+    assert f"analytics.insight:{fresh.pk}" not in refs
     assert american.pk not in {int(r.split(":")[1]) for r in refs}
-    # the earlier meeting had no previous one: everything open before it started
+    # the earlier meeting had no previous one: everything shown that was open before it
     earlier = [item for item in agenda.build(last) if item.topic == "new_insights"]
     assert {e["ref"] for e in earlier[0].entries} == {
         f"analytics.insight:{old.pk}",

@@ -186,7 +186,7 @@ def test_the_default_period_is_the_current_quarter(tenants):
         ("period=custom", "start"),
         ("period=weekly", "period"),
         ("month=2031-01&quarter=2031-Q1", "period"),
-        ("metric=index", "metric"),
+        ("metric=size", "metric"),
     ],
 )
 def test_a_bad_query_is_a_400_naming_the_field(tenants, query, field):
@@ -297,6 +297,19 @@ def test_the_heatmap_takes_another_metric(tenants, january, monkeypatch):
     fr_row = re.search(rf'<tr data-unit="{fr.pk}">.*?</tr>', heat, re.S).group(0)
     assert 'data-kpi="roi" style="background:rgba(31,95,191,0.70)">1.25</td>' in fr_row
     assert "&amp;metric=index" in html  # drill-down links keep the metric
+
+
+def test_the_heatmap_shades_the_performance_index(tenants, january):
+    """The built-in index metric: fr's January pipeline (1,000) against its own history
+    (December: 250) is 4x its benchmark; de has no history to compare with."""
+    fr, de = tenants.unit("fr"), tenants.unit("de")
+    html = page(login(tenants, "emea-viewer"), "/analytics/?month=2025-01&metric=index")
+    heat = html[html.index("Heatmap of the units below") :]
+    assert 'data-metric="index"' in heat
+    fr_row = re.search(rf'<tr data-unit="{fr.pk}">.*?</tr>', heat, re.S).group(0)
+    de_row = re.search(rf'<tr data-unit="{de.pk}">.*?</tr>', heat, re.S).group(0)
+    assert re.search(r'data-kpi="pipeline_generated"[^>]*>4(\.0+)?</td>', fr_row), fr_row
+    assert 'data-kpi="pipeline_generated">—</td>' in de_row
 
 
 # --- exports --------------------------------------------------------------------------
