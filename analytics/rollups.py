@@ -475,13 +475,31 @@ def on_change(change: changes.Change) -> None:
         day = row.get("day") or getattr(instance, "day", None)
         if unit_id and day:
             organization_id = OrgUnit.objects.get(pk=unit_id).organization_id
-            transaction.on_commit(partial(_enqueue_rebuild, organization_id, day.isoformat()))
+            _rebuild_on_commit(organization_id, day)
 
 
-def _enqueue_rebuild(organization_id: int, since: str) -> None:
-    from analytics import tasks
+class _Rebuild:
+    """The commit callback that rebuilds an organisation's rollups from ``since``."""
 
-    tasks.rebuild_rollups.delay(organization_id, since)
+    def __init__(self, organization_id: int, since: dt.date) -> None:
+        self.organization_id, self.since = organization_id, since
+
+    def __call__(self) -> None:
+        from analytics import tasks
+
+        tasks.rebuild_rollups.delay(self.organization_id, self.since.isoformat())
+
+
+def _rebuild_on_commit(organization_id: int, day: dt.date) -> None:
+    """One rebuild per organisation and transaction, from the earliest day changed: an
+    import of a year of rates asks for one rebuild, not one per rate. (The callbacks
+    waiting for the commit are the connection's ``run_on_commit`` list.)"""
+    connection = transaction.get_connection()
+    for _savepoints, callback, *_robust in connection.run_on_commit:
+        if isinstance(callback, _Rebuild) and callback.organization_id == organization_id:
+            callback.since = min(callback.since, day)
+            return
+    transaction.on_commit(_Rebuild(organization_id, day))
 
 
 def register() -> None:

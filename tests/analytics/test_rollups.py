@@ -303,3 +303,16 @@ def test_an_engagement_snapshot_decays_day_after_day(tenants):
     later = day0 + dt.timedelta(days=10)  # 60 * 0.5 ** (10.5 / 30) = 47: below 50
     rollups.refresh([(fr.pk, day0 - dt.timedelta(days=1)), (fr.pk, day0), (fr.pk, later)])
     assert facts(fr, name="engaged_accounts") == {("fr", day0, "engaged_accounts"): D(1)}
+
+
+def test_a_year_of_imported_rates_asks_for_one_rebuild_from_the_earliest_day(tenants, worker):
+    from campaigns.budgets.fx import import_fx_rates
+
+    rows = [
+        {"day": (JAN5 + dt.timedelta(days=n)).isoformat(), "currency": "GBP", "rate": "1.1"}
+        for n in range(30, -1, -1)  # newest first: the earliest day is the last row
+    ]
+    with worker():
+        import_fx_rates(tenants.user("global-admin"), tenants.unit("global"), rows)
+    rebuilds = [entry for entry in worker.queued if entry[0] == "rebuild"]
+    assert rebuilds == [("rebuild", tenants.unit("fr").organization_id, JAN5.isoformat())]
