@@ -25,8 +25,8 @@ from django.utils import timezone
 
 from accounts.models import Account, EngagementEvent
 from accounts.models.engagement import EventKind
-from analytics import rollups
-from analytics.models import Opportunity, OpportunityStatus
+from analytics import insights, rollups
+from analytics.models import MarketStandard, Opportunity, OpportunityStatus
 from campaigns import budgets
 from campaigns.models import Budget
 from campaigns.seed import ALLOCATIONS, FX_RATES, ORGANIZATION
@@ -104,9 +104,12 @@ def seed_analytics(ctx: SeedContext, *, now: dt.datetime | None = None) -> None:
     spend = _spend(units, months, today)
     events = _events(ctx, units, months, now)
     written = rollups.rebuild(organization)
+    standards = _standards(units, window_start)
+    notes = _insights(units)
     ctx.log(
         f"analytics: {opportunities} opportunities, {spend} spend entries and {events} "
-        f"engagement events over {MONTHS} months; {written} daily rollup rows"
+        f"engagement events over {MONTHS} months; {written} daily rollup rows; "
+        f"{standards} market standards, {notes} field insights"
     )
 
 
@@ -289,3 +292,66 @@ def _events(
                     )
     EngagementEvent.objects.bulk_create(rows, batch_size=1000)
     return len(rows)
+
+
+#: (region, local, KPI, value): what each region expects of a market like this one
+STANDARDS = [
+    ("emea", "fr", "conversion_rate", "0.08"), ("emea", "de", "conversion_rate", "0.06"),
+    ("emea", "uk", "conversion_rate", "0.07"), ("emea", "pl", "conversion_rate", "0.10"),
+    ("amer", "us", "conversion_rate", "0.05"), ("amer", "br", "conversion_rate", "0.09"),
+    ("apac", "cn", "conversion_rate", "0.04"), ("apac", "jp", "conversion_rate", "0.06"),
+    ("emea", "fr", "roi", "3"), ("emea", "de", "roi", "4"), ("amer", "us", "roi", "2.5"),
+]  # fmt: skip
+#: (author, unit, text, tags, sentiment, what happens to it)
+INSIGHTS = [
+    ("fr-marketer", "fr", "Plant managers answer on WhatsApp faster than on email; the "
+     "webinar replays get forwarded internally.", ["channels", "webinar"], "positive",
+     "published"),
+    ("de-marketer", "de", "Trade-fair leads go cold within two weeks unless sales calls "
+     "them in the first three days.", ["events", "hand-off"], "negative", "endorsed"),
+    ("uk-marketer", "uk", "Case studies with energy savings in pounds outperform the "
+     "percentage versions.", ["content"], "positive", "submitted"),
+    ("jp-marketer", "jp", "Partner seminars bring whole buying committees; individual "
+     "invitations rarely do.", ["events", "buying-committee"], "positive", "endorsed"),
+]  # fmt: skip
+
+
+def _standards(units: dict[str, OrgUnit], window_start: dt.date) -> int:
+    """Market standards the regions enter for their markets (what a good team reaches
+    there), so benchmarks blend history with them."""
+    rows = [
+        MarketStandard(
+            owner_unit=units[region],
+            target_unit=units[local],
+            kpi=kpi,
+            value=Decimal(value),
+            valid_from=window_start,
+            note="Demo: the region's expectation for this market",
+        )
+        for region, local, kpi, value in STANDARDS
+        if region in units and local in units
+    ]
+    for row in rows:
+        row.full_clean()
+    MarketStandard.objects.bulk_create(rows)
+    return len(rows)
+
+
+def _insights(units: dict[str, OrgUnit]) -> int:
+    """A few field insights at each stage of curation, through the insight services."""
+    users = get_user_model().objects
+    written = 0
+    for username, code, text, tags, sentiment, fate in INSIGHTS:
+        unit = units.get(code)
+        if unit is None:
+            continue
+        insight = insights.submit(
+            users.get(username=username), unit, text=text, tags=tags, sentiment=sentiment
+        )
+        if fate in ("endorsed", "published"):
+            region = units[code].parent.code
+            insight = insights.endorse(users.get(username=f"{region}-manager"), insight)
+        if fate == "published":
+            insights.publish(users.get(username="global-manager"), insight)
+        written += 1
+    return written

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import EngagementEvent
 from analytics import reports
-from analytics.models import DailyFact, Opportunity, OpportunityStatus
+from analytics.models import DailyFact, Insight, MarketStandard, Opportunity, OpportunityStatus
 from analytics.seed import MARKETS, MONTHS, month_starts
 from campaigns.models import Spend
 from glocal.models import OrgUnit
@@ -57,6 +57,10 @@ def test_it_seeds_once_and_every_market_has_history():
             .count()
             == MONTHS
         ), code
+    # Regions set market standards; insights sit at each stage of curation.
+    assert MarketStandard.objects.unrestricted().filter(owner_unit__tier="REGION").count() >= 8
+    statuses = set(Insight.objects.unrestricted().values_list("status", flat=True))
+    assert {"submitted", "endorsed", "published"} <= statuses
     # History reaches back a year, and the rollups were rebuilt from it.
     oldest = Opportunity.objects.unrestricted().order_by("created_on").first().created_on
     assert (timezone.localdate() - oldest).days > 300
