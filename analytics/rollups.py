@@ -36,9 +36,10 @@ import datetime as dt
 import logging
 from array import array
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from functools import partial
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -324,9 +325,10 @@ def _replace(units: list[OrgUnit], start: dt.date, end: dt.date) -> int:
             .order_by("pk")
             .values_list("pk", flat=True)
         )
+        started = timezone.now()  # what a row's facts are as of (see ``refresh``)
         values = compute(units, start, end)
         rows = [
-            DailyFact(owner_unit_id=unit_id, day=day, name=name, value=value)
+            DailyFact(owner_unit_id=unit_id, day=day, name=name, value=value, computed_at=started)
             for (unit_id, day, name), value in sorted(values.items())
             if value
         ]
@@ -337,11 +339,28 @@ def _replace(units: list[OrgUnit], start: dt.date, end: dt.date) -> int:
     return len(rows)
 
 
-def refresh(pairs: Iterable[tuple[int, dt.date]]) -> int:
-    """Recompute the given (unit id, day) rollups from the facts; returns rows written."""
+def refresh(pairs: Iterable[tuple[int, dt.date]], queued_at: dt.datetime | None = None) -> int:
+    """Recompute the given (unit id, day) rollups from the facts; returns rows written.
+
+    With ``queued_at`` (when the request was queued, after its facts were committed),
+    unit-days whose rows a later computation already wrote are left as they are.
+    """
     by_unit: dict[int, set[dt.date]] = defaultdict(set)
     for unit_id, day in pairs:
         by_unit[int(unit_id)].add(day if isinstance(day, dt.date) else dt.date.fromisoformat(day))
+    if queued_at is not None and by_unit:
+        fresh = (
+            DailyFact.objects.unrestricted()
+            .filter(
+                owner_unit_id__in=list(by_unit),
+                day__in=set().union(*by_unit.values()),
+                computed_at__gte=queued_at,
+            )
+            .values_list("owner_unit_id", "day")
+            .distinct()
+        )
+        for unit_id, day in fresh:
+            by_unit[unit_id].discard(day)
     written = 0
     units = OrgUnit.objects.select_related("organization").in_bulk(list(by_unit))
     for unit_id, days in sorted(by_unit.items()):
@@ -405,14 +424,28 @@ def refresh_recent() -> int:
 # --- scheduling ---------------------------------------------------------------------------
 
 
-def _enqueue(pairs: list[tuple[int, str]]) -> None:
+def _waiting(kind: type, matches: Callable[[Any], bool] = lambda callback: True) -> Any:
+    """A callback of ``kind`` already waiting for this transaction's commit (the
+    connection's ``run_on_commit`` list), to add to instead of queueing another task."""
+    for _savepoints, callback, *_robust in transaction.get_connection().run_on_commit:
+        if isinstance(callback, kind) and matches(callback):
+            return callback
+    return None
+
+
+def _enqueue(pairs: list[list]) -> None:
     from analytics import tasks
 
-    tasks.refresh_rollups.delay(pairs)
+    tasks.refresh_rollups.delay(pairs, timezone.now().isoformat())
 
 
 def schedule_refresh(pairs: Iterable[tuple[int, dt.date]]) -> None:
-    """Refresh these unit-days in a worker once the current transaction commits."""
+    """Refresh these unit-days in a worker once the current transaction commits.
+
+    The task carries the time it was queued: a unit-day another refresh recomputed
+    since then is skipped, so a burst of events (a delivery of a thousand) costs one
+    computation per unit-day, not one per event.
+    """
     payload = sorted({(int(u), d.isoformat()) for u, d in pairs if u and d})
     if payload:
         transaction.on_commit(partial(_enqueue, [list(p) for p in payload]))
@@ -492,14 +525,12 @@ class _Rebuild:
 
 def _rebuild_on_commit(organization_id: int, day: dt.date) -> None:
     """One rebuild per organisation and transaction, from the earliest day changed: an
-    import of a year of rates asks for one rebuild, not one per rate. (The callbacks
-    waiting for the commit are the connection's ``run_on_commit`` list.)"""
-    connection = transaction.get_connection()
-    for _savepoints, callback, *_robust in connection.run_on_commit:
-        if isinstance(callback, _Rebuild) and callback.organization_id == organization_id:
-            callback.since = min(callback.since, day)
-            return
-    transaction.on_commit(_Rebuild(organization_id, day))
+    import of a year of rates asks for one rebuild, not one per rate."""
+    waiting = _waiting(_Rebuild, lambda callback: callback.organization_id == organization_id)
+    if waiting is not None:
+        waiting.since = min(waiting.since, day)
+    else:
+        transaction.on_commit(_Rebuild(organization_id, day))
 
 
 def register() -> None:

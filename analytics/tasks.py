@@ -11,9 +11,11 @@ from glocal.models import Organization
 
 
 @shared_task(name="analytics.tasks.refresh_rollups", ignore_result=True, acks_late=True)
-def refresh_rollups(pairs: list[list]) -> int:
-    """Recompute the rollups of these ``[unit id, "YYYY-MM-DD"]`` pairs (idempotent)."""
-    return rollups.refresh((unit_id, day) for unit_id, day in pairs)
+def refresh_rollups(pairs: list[list], queued_at: str | None = None) -> int:
+    """Recompute the rollups of these ``[unit id, "YYYY-MM-DD"]`` pairs (idempotent);
+    those recomputed since ``queued_at`` are skipped."""
+    when = dt.datetime.fromisoformat(queued_at) if queued_at else None
+    return rollups.refresh(((unit_id, day) for unit_id, day in pairs), when)
 
 
 @shared_task(name="analytics.tasks.rebuild_rollups", ignore_result=True, acks_late=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from glocal.tenancy import TenantOwnedModel
@@ -39,7 +40,8 @@ class DailyFact(TenantOwnedModel):
     day = models.DateField(_("day"))
     name = models.CharField(_("input"), max_length=32, choices=Input.choices)
     value = models.DecimalField(_("value"), max_digits=24, decimal_places=4, default=Decimal(0))
-    computed_at = models.DateTimeField(_("computed at"), auto_now=True)
+    #: when the computation that wrote the row started: the facts it reflects
+    computed_at = models.DateTimeField(_("computed at"), default=timezone.now)
 
     class Meta:
         ordering = ["-day", "owner_unit_id", "name"]

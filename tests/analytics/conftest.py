@@ -60,9 +60,9 @@ def worker(monkeypatch, django_capture_on_commit_callbacks):
 
     queued: list = []
 
-    def refresh(pairs):
+    def refresh(pairs, queued_at=None):
         queued.append(("refresh", pairs))
-        return tasks.refresh_rollups(pairs)
+        return tasks.refresh_rollups(pairs, queued_at)
 
     def rebuild(organization_id, since=None):
         queued.append(("rebuild", organization_id, since))

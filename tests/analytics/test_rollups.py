@@ -316,3 +316,42 @@ def test_a_year_of_imported_rates_asks_for_one_rebuild_from_the_earliest_day(ten
         import_fx_rates(tenants.user("global-admin"), tenants.unit("global"), rows)
     rebuilds = [entry for entry in worker.queued if entry[0] == "rebuild"]
     assert rebuilds == [("rebuild", tenants.unit("fr").organization_id, JAN5.isoformat())]
+
+
+def test_a_burst_of_events_costs_one_computation_per_unit_day(
+    tenants, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A delivery of 40 events queues a refresh per event; the worker computes each
+    unit-day once, and skips the requests queued before that computation started."""
+    from django.db import transaction
+
+    from accounts.engagement import record_event
+    from analytics import tasks
+
+    fr = tenants.unit("fr")
+    account = make_account(fr)
+    at = timezone.now() - dt.timedelta(days=3)
+    queued: list = []
+    monkeypatch.setattr(tasks.refresh_rollups, "delay", lambda *args: queued.append(args))
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        for n in range(40):
+            record_event(
+                account=account,
+                kind="meeting",
+                occurred_at=at + dt.timedelta(days=n % 2),
+                external_id=f"delivery-{n}",
+            )
+    assert len(queued) == 40  # one request per event, all queued at the commit
+    computed: list = []
+    real = rollups.compute
+
+    def counting(units, start, end):
+        computed.append(start)
+        return real(units, start, end)
+
+    monkeypatch.setattr(rollups, "compute", counting)
+    for args in queued:  # the worker takes them in order
+        tasks.refresh_rollups(*args)
+    days = {day for args in queued for _unit, day in args[0]}
+    assert len(computed) == len(days) <= 3
+    assert facts(fr, name="engaged_accounts")  # and the rows are there
