@@ -66,6 +66,8 @@ TARGET_STAGES = frozenset(
     {Lifecycle.SELECTED, Lifecycle.ENGAGED, Lifecycle.OPPORTUNITY, Lifecycle.CUSTOMER}
 )
 ACCOUNT_LABEL = Account._meta.label
+#: how much later than a refresh request a computation must have started to stand for it
+CLOCK_MARGIN = dt.timedelta(seconds=1)
 #: days recomputed per pass of a rebuild (bounds the memory a pass holds)
 REBUILD_CHUNK_DAYS = 92
 
@@ -343,7 +345,8 @@ def refresh(pairs: Iterable[tuple[int, dt.date]], queued_at: dt.datetime | None 
     """Recompute the given (unit id, day) rollups from the facts; returns rows written.
 
     With ``queued_at`` (when the request was queued, after its facts were committed),
-    unit-days whose rows a later computation already wrote are left as they are.
+    unit-days whose rows a later computation already wrote are left as they are. Later
+    by ``CLOCK_MARGIN`` at least: the web and worker machines' clocks may differ a little.
     """
     by_unit: dict[int, set[dt.date]] = defaultdict(set)
     for unit_id, day in pairs:
@@ -354,7 +357,7 @@ def refresh(pairs: Iterable[tuple[int, dt.date]], queued_at: dt.datetime | None 
             .filter(
                 owner_unit_id__in=list(by_unit),
                 day__in=set().union(*by_unit.values()),
-                computed_at__gte=queued_at,
+                computed_at__gte=queued_at + CLOCK_MARGIN,
             )
             .values_list("owner_unit_id", "day")
             .distinct()

@@ -350,8 +350,9 @@ def test_a_burst_of_events_costs_one_computation_per_unit_day(
         return real(units, start, end)
 
     monkeypatch.setattr(rollups, "compute", counting)
-    for args in queued:  # the worker takes them in order
-        tasks.refresh_rollups(*args)
+    for pairs, queued_at in queued:  # the worker takes them in order, 2 s after the commit
+        earlier = dt.datetime.fromisoformat(queued_at) - dt.timedelta(seconds=2)
+        tasks.refresh_rollups(pairs, earlier.isoformat())
     days = {day for args in queued for _unit, day in args[0]}
     assert len(computed) == len(days) <= 3
     assert facts(fr, name="engaged_accounts")  # and the rows are there
