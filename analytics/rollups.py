@@ -370,9 +370,21 @@ def refresh(pairs: Iterable[tuple[int, dt.date]], queued_at: dt.datetime | None 
         unit = units.get(unit_id)
         if unit is None:
             continue
-        for day in sorted(days):
-            written += _replace([unit], day, day)
+        for start, end in _runs(sorted(days)):
+            written += _replace([unit], start, end)
     return written
+
+
+def _runs(days: list[dt.date]) -> list[tuple[dt.date, dt.date]]:
+    """Sorted days as runs of consecutive days: one computation per run, which reads its
+    facts (and the engagement horizon) once."""
+    runs: list[tuple[dt.date, dt.date]] = []
+    for day in days:
+        if runs and day == runs[-1][1] + dt.timedelta(days=1):
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return runs
 
 
 def _fact_span(organization_id: int) -> tuple[dt.date | None, dt.date | None]:
@@ -485,12 +497,14 @@ def on_change(change: changes.Change) -> None:
             if row.get("owner_unit_id") and row.get("spent_on")
         )
     elif change.model is EngagementEvent and change.action == "create" and instance:
+        # An event counts in the engagement snapshots from its day to the end of the
+        # scoring horizon: a late (backdated) event refreshes every day since, in one run.
         zone = ZoneInfo(instance.owner_unit.timezone)
+        today = _today(instance.owner_unit_id)
+        first = max(_local_day(zone, instance.occurred_at), today - dt.timedelta(HORIZON_DAYS))
         schedule_refresh(
-            [
-                (instance.owner_unit_id, _local_day(zone, instance.occurred_at)),
-                (instance.owner_unit_id, _today(instance.owner_unit_id)),
-            ]
+            (instance.owner_unit_id, first + dt.timedelta(days=n))
+            for n in range((today - first).days + 1)
         )
     elif change.model is Account and ("lifecycle" in change.before or "lifecycle" in change.after):
         unit_id = (instance.owner_unit_id if instance is not None else None) or next(

@@ -4,6 +4,7 @@ changes (idempotently), rebuilt from scratch, and read back summed over a subtre
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -318,11 +319,11 @@ def test_a_year_of_imported_rates_asks_for_one_rebuild_from_the_earliest_day(ten
     assert rebuilds == [("rebuild", tenants.unit("fr").organization_id, JAN5.isoformat())]
 
 
-def test_a_burst_of_events_costs_one_computation_per_unit_day(
+def test_a_burst_of_events_costs_one_computation(
     tenants, monkeypatch, django_capture_on_commit_callbacks
 ):
-    """A delivery of 40 events queues a refresh per event; the worker computes each
-    unit-day once, and skips the requests queued before that computation started."""
+    """A delivery of 40 events queues a refresh per event; the worker computes their
+    days once (one run up to today), and skips the requests queued before it started."""
     from django.db import transaction
 
     from accounts.engagement import record_event
@@ -354,5 +355,26 @@ def test_a_burst_of_events_costs_one_computation_per_unit_day(
         earlier = dt.datetime.fromisoformat(queued_at) - dt.timedelta(seconds=2)
         tasks.refresh_rollups(pairs, earlier.isoformat())
     days = {day for args in queued for _unit, day in args[0]}
-    assert len(computed) == len(days) <= 3
+    # Every day from the events' to today, computed once, as one run.
+    today = timezone.localdate(timezone.now(), ZoneInfo(fr.timezone))
+    assert max(days) == today.isoformat() and len(days) == 4
+    assert computed == [dt.date.fromisoformat(min(days))]
     assert facts(fr, name="engaged_accounts")  # and the rows are there
+
+
+def test_a_late_event_refreshes_every_snapshot_since_its_day(tenants, worker):
+    """A meeting logged today for last week counts in every end-of-day snapshot since."""
+    fr = tenants.unit("fr")
+    account = make_account(fr)
+    today = timezone.localdate(timezone.now(), ZoneInfo(fr.timezone))
+    week_ago = timezone.now() - dt.timedelta(days=7)
+    with worker():
+        for n in range(3):  # 3 meetings (20 points each) cross the threshold of 50
+            engagement.record_event(
+                account=account, kind="meeting", occurred_at=week_ago, external_id=f"late-{n}"
+            )
+    engaged = facts(fr, name="engaged_accounts")
+    first = timezone.localdate(week_ago, ZoneInfo(fr.timezone))
+    assert {day for _code, day, _name in engaged} == {
+        first + dt.timedelta(days=n) for n in range((today - first).days + 1)
+    }
