@@ -43,6 +43,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import CharField, Exists, Max, Min, OuterRef, Q, Sum
@@ -68,6 +69,8 @@ TARGET_STAGES = frozenset(
 ACCOUNT_LABEL = Account._meta.label
 #: how much later than a refresh request a computation must have started to stand for it
 CLOCK_MARGIN = dt.timedelta(seconds=1)
+#: how long the cache remembers when a unit-day was computed (a burst is shorter)
+STAMP_SECONDS = 6 * 3600
 #: days recomputed per pass of a rebuild (bounds the memory a pass holds)
 REBUILD_CHUNK_DAYS = 92
 
@@ -338,7 +341,15 @@ def _replace(units: list[OrgUnit], start: dt.date, end: dt.date) -> int:
             owner_unit_id__in=[u.pk for u in units], day__range=(start, end)
         ).delete()
         DailyFact.objects.bulk_create(rows, batch_size=1000)
+        at = started.timestamp()
+        stamps = {_stamp_key(u.pk, d): at for u in units for d in _days(start, end)}
+        transaction.on_commit(partial(cache.set_many, stamps, STAMP_SECONDS))
     return len(rows)
+
+
+def _stamp_key(unit_id: int, day: dt.date) -> str:
+    """Cache key of when the figures of a unit-day were last computed (see ``refresh``)."""
+    return f"analytics:computed:{unit_id}:{day.isoformat()}"
 
 
 def refresh(pairs: Iterable[tuple[int, dt.date]], queued_at: dt.datetime | None = None) -> int:
@@ -364,6 +375,13 @@ def refresh(pairs: Iterable[tuple[int, dt.date]], queued_at: dt.datetime | None 
         )
         for unit_id, day in fresh:
             by_unit[unit_id].discard(day)
+        # Unit-days whose figures are all zero have no rows: their stamp tells instead.
+        keys = {_stamp_key(u, d): (u, d) for u, days in by_unit.items() for d in days}
+        after = (queued_at + CLOCK_MARGIN).timestamp()
+        for key, stamp in cache.get_many(list(keys)).items():
+            if stamp >= after:
+                unit_id, day = keys[key]
+                by_unit[unit_id].discard(day)
     written = 0
     units = OrgUnit.objects.select_related("organization").in_bulk(list(by_unit))
     for unit_id, days in sorted(by_unit.items()):

@@ -53,6 +53,21 @@ def make_opportunity(
 
 
 @pytest.fixture
+def fresh_stamps(monkeypatch):
+    """Computation stamps of this test only: the cache outlives each test's rolled-back
+    database, and a test that replays a burst "seconds later" must not meet an earlier
+    test's stamps of the same unit-days."""
+    from uuid import uuid4
+
+    from analytics import rollups
+
+    prefix, real = uuid4().hex, rollups._stamp_key
+    monkeypatch.setattr(
+        rollups, "_stamp_key", lambda unit_id, day: f"{prefix}:{real(unit_id, day)}"
+    )
+
+
+@pytest.fixture
 def worker(monkeypatch, django_capture_on_commit_callbacks):
     """``with worker():`` — commit callbacks run at the end of the block and the rollup
     tasks they queue run at once (the task functions themselves, as a worker would)."""

@@ -320,7 +320,7 @@ def test_a_year_of_imported_rates_asks_for_one_rebuild_from_the_earliest_day(ten
 
 
 def test_a_burst_of_events_costs_one_computation(
-    tenants, monkeypatch, django_capture_on_commit_callbacks
+    tenants, monkeypatch, django_capture_on_commit_callbacks, fresh_stamps
 ):
     """A delivery of 40 events queues a refresh per event; the worker computes their
     days once (one run up to today), and skips the requests queued before it started."""
@@ -378,3 +378,37 @@ def test_a_late_event_refreshes_every_snapshot_since_its_day(tenants, worker):
     assert {day for _code, day, _name in engaged} == {
         first + dt.timedelta(days=n) for n in range((today - first).days + 1)
     }
+
+
+def test_a_burst_on_days_without_figures_is_computed_once_too(
+    tenants, monkeypatch, django_capture_on_commit_callbacks, fresh_stamps
+):
+    """Opened emails alone engage nobody: those unit-days have no rows to say they were
+    computed, so the computation's stamp (in the cache) does."""
+    from django.db import transaction
+
+    from accounts.engagement import record_event
+    from analytics import tasks
+
+    fr = tenants.unit("fr")
+    account = make_account(fr)
+    at = timezone.now() - dt.timedelta(days=2)
+    queued: list = []
+    monkeypatch.setattr(tasks.refresh_rollups, "delay", lambda *args: queued.append(args))
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        for n in range(20):
+            record_event(account=account, kind="opened", occurred_at=at, external_id=f"o-{n}")
+    computed: list = []
+    real = rollups.compute
+
+    def counting(units, start, end):
+        computed.append(start)
+        return real(units, start, end)
+
+    monkeypatch.setattr(rollups, "compute", counting)
+    for pairs, queued_at in queued:
+        earlier = dt.datetime.fromisoformat(queued_at) - dt.timedelta(seconds=2)
+        with django_capture_on_commit_callbacks(execute=True):  # each task commits
+            tasks.refresh_rollups(pairs, earlier.isoformat())
+    assert len(queued) == 20 and len(computed) == 1
+    assert facts(fr, name="engaged_accounts") == {}
