@@ -46,7 +46,7 @@ import numpy as np
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import CharField, Exists, Max, Min, OuterRef, Q, Sum
+from django.db.models import CharField, Exists, FloatField, Func, Max, Min, OuterRef, Q, Sum
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -220,6 +220,27 @@ def _selection_inputs(
             out[(unit_id, day, Input.SELECTED_NET)] += 1
 
 
+class EpochSeconds(Func):
+    """A timestamp as Unix seconds (a float), computed by the database: reading millions
+    of events as numbers is several times faster than as aware datetimes."""
+
+    output_field = FloatField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler, connection, template="EXTRACT(EPOCH FROM %(expressions)s)::float8", **extra
+        )
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # Whole seconds exactly (a day boundary stays on its side), then the fraction.
+        seconds = "CAST(strftime('%%%%s', %(expressions)s) AS REAL)"
+        fraction = (
+            "CAST(strftime('%%%%f', %(expressions)s) AS REAL)"
+            " - CAST(strftime('%%%%S', %(expressions)s) AS REAL)"
+        )
+        return self.as_sql(compiler, connection, template=f"({seconds} + {fraction})", **extra)
+
+
 def _engagement_inputs(
     units: list[OrgUnit], start: dt.date, end: dt.date, out: dict[Key, Decimal]
 ) -> None:
@@ -243,14 +264,14 @@ def _engagement_inputs(
     events = (
         EngagementEvent.objects.unrestricted()
         .filter(account_id__in=list(accounts), occurred_at__gte=low, occurred_at__lt=high)
-        .values_list("account_id", "kind", "occurred_at")
+        .values_list("account_id", "kind", EpochSeconds("occurred_at"))
     )
     for (unit_id, day), count in _engaged_counts(events, accounts, zones, start, end, threshold):
         out[(unit_id, day, Input.ENGAGED_ACCOUNTS)] += count
 
 
 def _engaged_counts(
-    events: Iterable[tuple[int, str, dt.datetime]],
+    events: Iterable[tuple[int, str, float]],
     accounts: dict[int, int],
     zones: dict[int, ZoneInfo],
     start: dt.date,
@@ -261,7 +282,7 @@ def _engaged_counts(
     above the threshold: ``accounts.engagement.score_of`` for all accounts at once with
     numpy, so a year of millions of events takes seconds instead of hours.
 
-    Events (account id, kind, time) are streamed into flat arrays, then sorted by time:
+    Events (account id, kind, Unix time) are streamed into flat arrays, then sorted by time:
     each day's scoring window (the horizon) is one slice, and each account's events are
     summed oldest first, as ``score_of`` does.
     """
@@ -271,10 +292,10 @@ def _engaged_counts(
     unit_of = np.fromiter((position[u] for u in accounts.values()), np.int64, len(accounts))
     who_buf, weight_buf, seconds_buf = array("q"), array("d"), array("d")
     rows = events.iterator(chunk_size=20_000) if hasattr(events, "iterator") else events
-    for account_id, kind, when in rows:
+    for account_id, kind, seconds in rows:
         who_buf.append(index[account_id])
         weight_buf.append(WEIGHTS.get(kind, 0.0))
-        seconds_buf.append(when.timestamp())
+        seconds_buf.append(seconds)
     if not who_buf:
         return
     seconds = np.frombuffer(seconds_buf, dtype=float)
