@@ -25,7 +25,6 @@ unit of the organisation: an aggregate a local team may see, shown only over at 
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import math
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pandas as pd
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db.models import Min
 from django.utils import timezone
@@ -101,28 +101,22 @@ def performance_index(value: kpis.Value, benchmark: Decimal | None) -> Decimal |
     return _round(Decimal(value) / benchmark, INDEX_STEP)
 
 
-def _add_months(day: dt.date, months: int) -> dt.date:
-    index = day.year * 12 + day.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
-def _month_end(day: dt.date) -> dt.date:
-    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+MONTH_END = relativedelta(day=31)  # added to a date: the last day of its month
 
 
 def trailing_periods(period: Period, count: int) -> list[Period]:
     """The ``count`` periods of the same kind just before ``period``, oldest first."""
     start, end = period.start, period.end
     months = None
-    if start.day == 1 and end == _month_end(start):
+    if start.day == 1 and end == start + MONTH_END:
         months = 1
-    elif start.day == 1 and start.month % 3 == 1 and end == _month_end(_add_months(start, 2)):
+    elif start.day == 1 and start.month % 3 == 1 and end == start + relativedelta(months=2, day=31):
         months = 3
     result = []
     for k in range(count, 0, -1):
         if months:
-            first = _add_months(start, -k * months)
-            result.append(Period(first, _month_end(_add_months(first, months - 1))))
+            first = start - relativedelta(months=k * months)
+            result.append(Period(first, first + relativedelta(months=months - 1, day=31)))
         else:
             length = dt.timedelta(days=(end - start).days + 1)
             result.append(Period(start - k * length, start - (k - 1) * length - dt.timedelta(1)))

@@ -36,10 +36,9 @@ import datetime as dt
 import logging
 from array import array
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from decimal import Decimal
 from functools import partial
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -478,15 +477,6 @@ def refresh_recent() -> int:
 # --- scheduling ---------------------------------------------------------------------------
 
 
-def _waiting(kind: type, matches: Callable[[Any], bool] = lambda callback: True) -> Any:
-    """A callback of ``kind`` already waiting for this transaction's commit (the
-    connection's ``run_on_commit`` list), to add to instead of queueing another task."""
-    for _savepoints, callback, *_robust in transaction.get_connection().run_on_commit:
-        if isinstance(callback, kind) and matches(callback):
-            return callback
-    return None
-
-
 def _enqueue(pairs: list[list]) -> None:
     from analytics import tasks
 
@@ -582,11 +572,12 @@ class _Rebuild:
 def _rebuild_on_commit(organization_id: int, day: dt.date) -> None:
     """One rebuild per organisation and transaction, from the earliest day changed: an
     import of a year of rates asks for one rebuild, not one per rate."""
-    waiting = _waiting(_Rebuild, lambda callback: callback.organization_id == organization_id)
-    if waiting is not None:
-        waiting.since = min(waiting.since, day)
-    else:
-        transaction.on_commit(_Rebuild(organization_id, day))
+    # The callbacks waiting for this transaction's commit: add to ours if it is there.
+    for _savepoints, callback, *_robust in transaction.get_connection().run_on_commit:
+        if isinstance(callback, _Rebuild) and callback.organization_id == organization_id:
+            callback.since = min(callback.since, day)
+            return
+    transaction.on_commit(_Rebuild(organization_id, day))
 
 
 def register() -> None:

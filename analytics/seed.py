@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
+from dateutil.relativedelta import relativedelta
 from django.contrib.auth import get_user_model
 from django.db import models, transaction
 from django.utils import timezone
@@ -66,17 +67,9 @@ TARGET_STAGES = list(rollups.TARGET_STAGES)
 
 
 def month_starts(today: dt.date) -> list[dt.date]:
+    """The first days of the last ``MONTHS`` months, this one included, oldest first."""
     first = today.replace(day=1)
-    starts = []
-    for back in range(MONTHS - 1, -1, -1):
-        year, month = divmod(first.year * 12 + first.month - 1 - back, 12)
-        starts.append(dt.date(year, month + 1, 1))
-    return starts
-
-
-def _month_end(start: dt.date) -> dt.date:
-    year, month = divmod(start.year * 12 + start.month, 12)
-    return dt.date(year, month + 1, 1) - dt.timedelta(days=1)
+    return [first - relativedelta(months=back) for back in range(MONTHS - 1, -1, -1)]
 
 
 def _rate(currency: str) -> Decimal:
@@ -158,7 +151,7 @@ def _opportunities(
             trend *= 1 + rng.uniform(-0.02, 0.05)  # most markets grow a little
             expected = market.per_month * SEASON[start.month] * trend
             count = max(0, round(rng.gauss(expected, math.sqrt(expected))))
-            last_day = min(_month_end(start), today)
+            last_day = min(start + relativedelta(day=31), today)
             for _ in range(count):
                 account = rng.choice(targets)
                 created = start + dt.timedelta(days=rng.randrange((last_day - start).days + 1))
