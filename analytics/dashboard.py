@@ -300,7 +300,7 @@ def _index_values(source: HeatmapInput) -> dict[int, dict[str, Any]]:
     """Each child unit's performance index per KPI (KPI ÷ its contextual benchmark): the
     colour then says who beats its own market, not who is biggest."""
     ids = [child["unit"]["id"] for child in source.report["children"]]
-    children = list(OrgUnit.objects.filter(pk__in=ids).order_by("pk"))
+    children = list(OrgUnit.objects.restrict(source.user, "view").filter(pk__in=ids).order_by("pk"))
     found = benchmarks.benchmarks(
         DailyFact.objects.restrict(source.user, "view"), children, source.period
     )
