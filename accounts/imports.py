@@ -27,7 +27,6 @@ import contextlib
 import copy
 import csv
 import datetime
-import functools
 import gc
 import io
 import json
@@ -50,7 +49,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from accounts import icp, normalise, scoring
+from accounts import icp, normalise, scoring, validation
 from accounts.enrichment import Provider, default_providers
 from accounts.models import Account, Channel, Consent, Contact, EmployeeBand, ImportJob
 from glocal import changes
@@ -387,10 +386,6 @@ UPDATE_COLUMNS = ["parent_id" if f == "parent" else f for f in ACCOUNT_WRITABLE]
 ]
 
 
-FK_CHECKED_BY_CALLER = {"owner_unit", "parent", "lifecycle_changed_by"}
-#: Checked on every row even when the row does not set them (a new row must have a name).
-ALWAYS_CHECKED = {"name", "domain", "country", "tier", "employee_band"}
-ACCOUNT_FIELDS = {f.name: f for f in Account._meta.concrete_fields if not f.generated}
 _TEMPLATE: dict[str, Any] = {}
 
 
@@ -407,74 +402,8 @@ def _new_account(unit: OrgUnit) -> Account:
     return account
 
 
-@functools.lru_cache(maxsize=65_536)
-def _clean_value(name: str, kind: type, value: Any, language: str) -> tuple[Any, tuple[str, ...]]:
-    """Field-level validation of one hashable value, memoised (per language, for the
-    messages): a 10,000-row request repeats the same countries, bands and currencies."""
-    try:
-        return ACCOUNT_FIELDS[name].clean(value, None), ()
-    except ValidationError as exc:
-        return value, tuple(exc.messages)
-
-
-def _check_json(name: str, value: list | dict, language: str) -> tuple[str, ...]:
-    try:
-        text = json.dumps(value, sort_keys=True)
-    except (TypeError, ValueError):  # not plain JSON: the field's own check names why
-        try:
-            ACCOUNT_FIELDS[name].clean(value, None)
-        except ValidationError as exc:
-            return tuple(exc.messages)
-        return ()
-    return _check_json_text(name, text, language)
-
-
-@functools.lru_cache(maxsize=4096)
-def _check_json_text(name: str, text: str, language: str) -> tuple[str, ...]:
-    try:
-        ACCOUNT_FIELDS[name].clean(json.loads(text), None)
-    except ValidationError as exc:
-        return tuple(exc.messages)
-    return ()
-
-
-def _validate(account: Account, fields: tuple[str, ...], language: str) -> None:
-    """``full_clean`` without uniqueness and constraint checks (the upsert keys and the
-    database handle those), on the given fields only, with validation memoised per value."""
-    errors: dict[str, list[str]] = {}
-    account.normalise_fields()
-    for name in fields:
-        model_field = ACCOUNT_FIELDS[name]
-        raw = getattr(account, model_field.attname)
-        if model_field.blank and raw in model_field.empty_values:
-            continue
-        if isinstance(raw, list | dict):  # JSON fields: memoised by their JSON text
-            cleaned, messages = raw, _check_json(name, raw, language)
-        else:
-            cleaned, messages = _clean_value(name, type(raw), raw, language)
-        if messages:
-            errors[name] = list(messages)
-        else:
-            setattr(account, model_field.attname, cleaned)
-    try:
-        account.clean()
-    except ValidationError as exc:
-        for name, messages in _errors(exc).items():
-            errors.setdefault(name, []).extend(messages)
-    if errors:
-        raise ValidationError(errors)
-
-
-@functools.lru_cache(maxsize=256)
-def _fields_to_check(written: frozenset[str]) -> tuple[str, ...]:
-    """The fields a row sets, plus those every row must pass; the others keep defaults or
-    stored values, valid already. Foreign keys are checked by the callers."""
-    wanted = (written | ALWAYS_CHECKED) - FK_CHECKED_BY_CALLER
-    return tuple(name for name in ACCOUNT_FIELDS if name in wanted)
-
-
 def _checked(row: Row) -> tuple[str, ...]:
-    return _fields_to_check(frozenset(row.values).union(row.enriched))
+    return validation.fields_to_check(frozenset(row.values).union(row.enriched))
 
 
 def _key(unit_id: int, values: dict[str, Any]) -> tuple:
@@ -485,35 +414,75 @@ def _key(unit_id: int, values: dict[str, Any]) -> tuple:
 
 
 def _existing_accounts(keys: Iterable[tuple]) -> dict[tuple, Account]:
-    """Existing accounts matching the rows' keys: one query per chunk."""
+    """Existing accounts matching the rows' keys (the lowest id when several match)."""
+    wanted = {key for key in keys if key[2]}
+    if not wanted:
+        return {}
+    connection = connections[router.db_for_read(Account)]
+    if connection.vendor == "postgresql":
+        ids = _existing_ids_by_probe(connection, wanted)
+    else:
+        ids = _existing_ids_by_filter(wanted)
+    # Callers authorised the units already; the keys only match rows of those units.
+    accounts = Account.objects.unrestricted().in_bulk(set(ids.values()))
+    return {key: accounts[pk] for key, pk in ids.items()}
+
+
+def _existing_ids_by_filter(keys: set[tuple]) -> dict[tuple, int]:
+    """One ``IN`` query per chunk."""
     by_unit: dict[int, tuple[set[str], set[str]]] = {}
     for kind, unit_id, value in keys:
-        if value:
-            by_unit.setdefault(unit_id, (set(), set()))[0 if kind == "d" else 1].add(value)
-    if not by_unit:
-        return {}
+        by_unit.setdefault(unit_id, (set(), set()))[0 if kind == "d" else 1].add(value)
     query = Q()
     for unit_id, (domains, names) in by_unit.items():
         if domains:
             query |= Q(owner_unit_id=unit_id, domain__any_of=list(domains))
         if names:
             query |= Q(owner_unit_id=unit_id, name_key__any_of=list(names))
-    found: dict[tuple, Account] = {}
-    # Callers authorised the units already; the lookup only matches rows of those units.
-    for account in Account.objects.unrestricted().filter(query).order_by("pk"):
-        if account.domain:
-            found.setdefault(("d", account.owner_unit_id, account.domain), account)
-        found.setdefault(("n", account.owner_unit_id, account.name_key), account)
+    found: dict[tuple, int] = {}
+    rows = Account.objects.unrestricted().filter(query).order_by("pk")
+    for pk, unit_id, domain, name_key in rows.values_list("pk", "owner_unit", "domain", "name_key"):
+        for key in (("d", unit_id, domain), ("n", unit_id, name_key)):
+            if key in keys:
+                found.setdefault(key, pk)
     return found
 
 
-def _errors(exc: ValidationError) -> dict[str, list[str]]:
-    if hasattr(exc, "error_dict"):
-        return {
-            ("non_field_errors" if k == "__all__" else k): [str(m) for e in v for m in e.messages]
-            for k, v in exc.error_dict.items()
-        }
-    return {"non_field_errors": [str(m) for m in exc.messages]}
+#: One probe of the single-column index per key, whatever the statistics say. A plain
+#: ``owner_unit_id = … AND domain = ANY(…)`` is planned from the unit's row count in the
+#: statistics, which lags far behind while a large import grows the unit: every chunk then
+#: scans all the unit's rows. ``OFFSET 0`` keeps each probe a separate index lookup, and
+#: ``owner_unit_id + 0`` keeps the unit indexes (all led by the unit) out of the choice.
+_PROBE = """
+    SELECT 'd', k.unit_id, k.value, a.id
+    FROM unnest(%s::bigint[], %s::text[]) AS k(unit_id, value)
+    CROSS JOIN LATERAL (
+        SELECT t.id FROM {table} AS t
+        WHERE t.domain = k.value AND t.owner_unit_id + 0 = k.unit_id OFFSET 0
+    ) AS a
+    UNION ALL
+    SELECT 'n', k.unit_id, k.value, a.id
+    FROM unnest(%s::bigint[], %s::text[]) AS k(unit_id, value)
+    CROSS JOIN LATERAL (
+        SELECT t.id FROM {table} AS t
+        WHERE t.name_key = k.value AND t.owner_unit_id + 0 = k.unit_id OFFSET 0
+    ) AS a
+"""
+
+
+def _existing_ids_by_probe(connection, keys: set[tuple]) -> dict[tuple, int]:
+    params: list[list] = []
+    for kind in ("d", "n"):
+        of_kind = [(unit_id, value) for k, unit_id, value in keys if k == kind]
+        params += [[unit_id for unit_id, _ in of_kind], [value for _, value in of_kind]]
+    sql = _PROBE.format(table=connection.ops.quote_name(Account._meta.db_table))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found: dict[tuple, int] = {}
+        for kind, unit_id, value, pk in cursor.fetchall():
+            key = (kind, unit_id, value)
+            found[key] = min(pk, found.get(key, pk))
+        return found
 
 
 def _snapshot(account: Account) -> dict[str, Any]:
@@ -560,9 +529,9 @@ def _upsert_account_chunk(rows: list[Row], dry_run: bool) -> list[RowResult]:
         try:
             # Foreign keys are checked by the callers (restricted units and parents);
             # Django's own check would cost one query per row. Model.clean() always runs.
-            _validate(candidate, _checked(row), language)
+            validation.validate_account(candidate, _checked(row), language)
         except ValidationError as exc:
-            results.append(RowResult(row.number, "error", errors=_errors(exc)))
+            results.append(RowResult(row.number, "error", errors=validation.error_dict(exc)))
             continue
         pending[key] = candidate
         results.append(RowResult(row.number, "pending", instance=key))
@@ -693,12 +662,13 @@ def upsert_accounts(
 
 @contextlib.contextmanager
 def cyclic_gc_paused() -> Iterator[None]:
-    """Hold the cycle collector while a chunk builds its thousands of short-lived rows.
+    """Hold the cycle collector while a chunk (or a bulk request) builds its thousands of
+    short-lived rows.
 
-    A chunk creates no reference cycles worth collecting, yet its allocations trigger
-    full collections that walk the whole process heap: a sixth of a 10,000-row bulk
-    request went there. Reference counting still frees everything; the collector runs
-    again as soon as the chunk is done (or stays off if it was off already).
+    They hold no reference cycles worth collecting, yet their allocations trigger full
+    collections that walk the whole process heap: a sixth of a 10,000-row bulk request
+    went there. Reference counting still frees everything; the collector runs again as
+    soon as the block is done (or stays off if it was off already). Usable as a decorator.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -884,7 +854,7 @@ def _upsert_contact_chunk(rows: list[Row], dry_run: bool) -> list[RowResult]:
                 results.append(RowResult(row.number, "unchanged", instance=contact))
                 continue
         except ValidationError as exc:
-            results.append(RowResult(row.number, "error", errors=_errors(exc)))
+            results.append(RowResult(row.number, "error", errors=validation.error_dict(exc)))
             continue
         except DatabaseError as exc:
             results.append(RowResult(row.number, "error", errors={"non_field_errors": [str(exc)]}))

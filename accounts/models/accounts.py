@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -154,7 +156,9 @@ class Account(TenantOwnedModel):
                 errors["parent"] = _("A family stays within one organisation.")
             elif self.pk and self.parent.family_root.pk == self.pk:
                 errors["parent"] = _("That would make the family a loop.")
-        if self.annual_revenue is not None and self.annual_revenue < 0:
+        # A revenue its field refused stays raw text here (full_clean runs clean() anyway).
+        revenue = self.annual_revenue
+        if isinstance(revenue, int | float | Decimal) and revenue < 0:
             errors["annual_revenue"] = _("Revenue cannot be negative.")
         if self.annual_revenue is not None and not self.revenue_currency:
             errors["revenue_currency"] = _("Give the currency of the revenue.")

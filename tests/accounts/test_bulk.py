@@ -118,3 +118,35 @@ def test_bulk_rows_arrive_scored_against_the_units_icp(tenants, api):
     # Re-sending the same rows changes nothing, score included.
     again = api("fr-admin").post(URL, rows, format="json").json()
     assert again["unchanged"] == 2
+
+
+def test_a_revenue_that_is_not_a_number_is_a_row_error_not_a_crash(tenants, api):
+    fr = tenants.unit("fr")
+    rows = [
+        {
+            "owner_unit": fr.pk,
+            "name": "Words",
+            "annual_revenue": "twelve",
+            "revenue_currency": "EUR",
+        },
+        {"owner_unit": fr.pk, "name": "Owes", "annual_revenue": -3, "revenue_currency": "EUR"},
+    ]
+    body = api("fr-admin").post(URL, rows, format="json").json()
+    assert [r["status"] for r in body["results"]] == ["error", "error"]
+    assert list(body["results"][0]["errors"]) == ["annual_revenue"]
+    assert body["results"][1]["errors"] == {"annual_revenue": ["Revenue cannot be negative."]}
+    assert not Account.objects.filter(owner_unit=fr, name__in=["Words", "Owes"]).exists()
+
+
+def test_the_cycle_collector_rests_for_the_whole_request_then_comes_back(tenants, api, monkeypatch):
+    import gc
+
+    from accounts.api import bulk
+
+    seen = []
+    parse = bulk._parse_row
+    monkeypatch.setattr(bulk, "_parse_row", lambda *a: seen.append(gc.isenabled()) or parse(*a))
+    rows = [{"owner_unit": tenants.unit("fr").pk, "name": f"Paused {i}"} for i in range(3)]
+    assert api("fr-admin").post(URL, rows, format="json").status_code == 200
+    assert seen == [False, False, False]
+    assert gc.isenabled()
