@@ -27,6 +27,7 @@ import contextlib
 import copy
 import csv
 import datetime
+import functools
 import gc
 import io
 import json
@@ -379,6 +380,7 @@ ACCOUNT_WRITABLE = [
     "name", "legal_name", "domain", "country", "industry", "employee_band",
     "annual_revenue", "revenue_currency", "tier", "tags", "crm_ids", "parent",
 ]  # fmt: skip
+WRITABLE = frozenset(ACCOUNT_WRITABLE)
 UPDATE_COLUMNS = ["parent_id" if f == "parent" else f for f in ACCOUNT_WRITABLE] + [
     "name_key",
     "fit_score",
@@ -520,7 +522,7 @@ def _upsert_account_chunk(rows: list[Row], dry_run: bool) -> list[RowResult]:
                 before[base.pk] = _snapshot(base)
             candidate.owner_unit = row.unit  # cached: clean() reads its tier without a query
         for name, value in row.values.items():
-            if name in ACCOUNT_WRITABLE:
+            if name in WRITABLE:
                 setattr(candidate, name, value)
         for name, value in row.enriched.items():
             current = getattr(candidate, "parent_id" if name == "parent" else name)
@@ -617,11 +619,29 @@ def insert_accounts(accounts: list[Account]) -> None:
             for account in accounts:
                 row = list(values_of(account.__dict__))
                 for i in json_at:
-                    row[i] = json.dumps(row[i])
+                    row[i] = _json_text(row[i])
                 copy.write_row(row)
     for account in accounts:
         account._state.adding = False
         account._state.db = alias
+
+
+_EMPTY_JSON = {list: "[]", dict: "{}"}
+
+
+@functools.lru_cache(maxsize=1024)
+def _tags_json(tags: tuple[str, ...]) -> str:
+    return json.dumps(list(tags))
+
+
+def _json_text(value: Any) -> str:
+    """JSON for COPY. Most rows carry no CRM ids and one of a few tag lists, which need
+    no encoder run of their own."""
+    if not value and type(value) in _EMPTY_JSON:
+        return _EMPTY_JSON[type(value)]
+    if type(value) is list and all(type(item) is str for item in value):
+        return _tags_json(tuple(value))
+    return json.dumps(value)
 
 
 def _save_one_by_one(new: list[Account], changed: list[Account]) -> dict[int, dict]:

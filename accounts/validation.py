@@ -44,11 +44,12 @@ def _plain_text_limit(field: models.Field) -> int | None:
     return field.max_length
 
 
-@functools.cache
-def _plain_text_limits() -> dict[str, int]:
-    # Computed on first use: a field's validators may depend on the database connection.
-    limits = {name: _plain_text_limit(f) for name, f in MODEL_FIELDS.items()}
-    return {name: limit for name, limit in limits.items() if limit is not None}
+@functools.lru_cache(maxsize=256)
+def _plan(fields: tuple[str, ...]) -> tuple[tuple[str, str, int | None, models.Field], ...]:
+    """Per field to check: name, attribute, plain-text length limit, field. Built on first
+    use: a field's validators may depend on the database connection."""
+    by_name = [(name, MODEL_FIELDS[name]) for name in fields]
+    return tuple((name, f.attname, _plain_text_limit(f), f) for name, f in by_name)
 
 
 @functools.lru_cache(maxsize=65_536)
@@ -95,11 +96,9 @@ def validate_account(account: Account, fields: tuple[str, ...], language: str) -
     on the account, and every error is raised at once as a ``ValidationError`` by field."""
     errors: dict[str, list[str]] = {}
     account.normalise_fields()
-    limits = _plain_text_limits()
-    for name in fields:
-        model_field = MODEL_FIELDS[name]
-        raw = getattr(account, model_field.attname)
-        limit = limits.get(name)
+    values = account.__dict__
+    for name, attname, limit, model_field in _plan(fields):
+        raw = values[attname]
         if limit and type(raw) is str and 0 < len(raw) <= limit and "\x00" not in raw:
             continue  # CharField.clean would accept it and return it unchanged
         if model_field.blank and raw in model_field.empty_values:
@@ -111,7 +110,7 @@ def validate_account(account: Account, fields: tuple[str, ...], language: str) -
         if messages:
             errors[name] = list(messages)
         else:
-            setattr(account, model_field.attname, cleaned)
+            values[attname] = cleaned
     try:
         account.clean()
     except ValidationError as exc:

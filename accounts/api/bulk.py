@@ -32,7 +32,30 @@ TEXT_FIELDS = {
     "name", "legal_name", "domain", "country", "industry", "employee_band",
     "revenue_currency", "tier",
 }  # fmt: skip
+#: JSON types each scalar field accepts (``None`` clears it).
+SCALAR_TYPES: dict[str, tuple[type, ...]] = {
+    **{name: (str, type(None)) for name in TEXT_FIELDS},
+    "annual_revenue": (int, float, str, type(None)),
+}
 ACCEPTED = set(imports.ACCOUNT_WRITABLE) | {"owner_unit"}
+
+
+def _type_error(name: str, value: Any) -> str | None:
+    """Why a value cannot go in a field, or None; JSON gives only a handful of types."""
+    expected = SCALAR_TYPES.get(name)
+    if expected is not None:
+        if isinstance(value, expected):
+            return None
+        return _("Expected a number.") if name == "annual_revenue" else _("Expected text.")
+    if name == "parent" and not (value is None or type(value) is int):
+        return _("Expected an account id.")  # true and false are not ids
+    if name == "tags":
+        if isinstance(value, list) and all(type(t) is str for t in value):
+            return None
+        return _("Expected a list of strings.")
+    if name == "crm_ids" and not isinstance(value, dict):
+        return _("Expected an object.")
+    return None
 
 
 def _parse_row(
@@ -42,34 +65,24 @@ def _parse_row(
     if not isinstance(data, dict):
         return {"non_field_errors": [_("Each row must be an object.")]}
     errors: dict[str, list[str]] = {}
-    unknown = sorted(set(data) - ACCEPTED)
-    if unknown:
-        errors["non_field_errors"] = [_("Unknown field: %(f)s.") % {"f": ", ".join(unknown)}]
+    if not ACCEPTED.issuperset(data):
+        unknown = ", ".join(sorted(set(data) - ACCEPTED))
+        errors["non_field_errors"] = [_("Unknown field: %(f)s.") % {"f": unknown}]
     unit = default_unit
-    if "owner_unit" in data:
-        unit = units.get(data["owner_unit"]) if isinstance(data["owner_unit"], int) else None
-        if unit is None:
-            errors["owner_unit"] = [_("Not a unit you may own accounts in.")]
-    elif unit is None:
-        errors["owner_unit"] = [_("Give owner_unit, or act for a unit (X-Glocal-Unit).")]
     values: dict[str, Any] = {}
     for name, value in data.items():
         if name == "owner_unit":
+            unit = units.get(value) if type(value) is int else None
+            if unit is None:
+                errors["owner_unit"] = [_("Not a unit you may own accounts in.")]
             continue
-        if name in TEXT_FIELDS and value is not None and not isinstance(value, str):
-            errors[name] = [_("Expected text.")]
-        elif name == "tags" and not (
-            isinstance(value, list) and all(isinstance(t, str) for t in value)
-        ):
-            errors[name] = [_("Expected a list of strings.")]
-        elif name == "crm_ids" and not isinstance(value, dict):
-            errors[name] = [_("Expected an object.")]
-        elif name == "annual_revenue" and not isinstance(value, int | float | str | None):
-            errors[name] = [_("Expected a number.")]
-        elif name == "parent" and not isinstance(value, int | None):
-            errors[name] = [_("Expected an account id.")]
+        problem = _type_error(name, value)
+        if problem:
+            errors[name] = [problem]
         else:
-            values[name] = value.strip() if isinstance(value, str) else value
+            values[name] = value.strip() if type(value) is str else value
+    if unit is None and "owner_unit" not in errors:
+        errors["owner_unit"] = [_("Give owner_unit, or act for a unit (X-Glocal-Unit).")]
     if errors:
         return errors
     if values.get("annual_revenue") is not None:

@@ -150,3 +150,26 @@ def test_the_cycle_collector_rests_for_the_whole_request_then_comes_back(tenants
     assert api("fr-admin").post(URL, rows, format="json").status_code == 200
     assert seen == [False, False, False]
     assert gc.isenabled()
+
+
+def test_values_of_the_wrong_json_type_are_named_row_by_row(tenants, api):
+    fr = tenants.unit("fr")
+    rows = [
+        {"owner_unit": True, "name": "Bool unit"},
+        {"owner_unit": fr.pk, "name": "Bool parent", "parent": True},
+        {"owner_unit": fr.pk, "name": "Tags", "tags": "a,b"},
+        {"owner_unit": fr.pk, "name": "Ids", "crm_ids": ["x"]},
+        {"owner_unit": fr.pk, "name": "Money", "annual_revenue": [1]},
+        {"owner_unit": fr.pk, "name": "Extra", "colour": "red"},
+    ]
+    body = api("fr-admin").post(URL, rows, format="json").json()
+    errors = [r.get("errors", r["status"]) for r in body["results"]]
+    assert errors == [
+        {"owner_unit": ["Not a unit you may own accounts in."]},
+        {"parent": ["Expected an account id."]},
+        {"tags": ["Expected a list of strings."]},
+        {"crm_ids": ["Expected an object."]},
+        {"annual_revenue": ["Expected a number."]},
+        {"non_field_errors": ["Unknown field: colour."]},
+    ]
+    assert body["failed"] == len(rows) and not Account.objects.filter(owner_unit=fr).exists()
