@@ -5,8 +5,9 @@ more than writing it. This module runs the same field checks and ``Account.clean
 three shortcuts, each giving exactly the verdict Django would:
 
 * a plain text field (no choices, no validators beyond its length and the ban on NUL
-  characters) accepts a non-empty string within its length as it is, without building
-  Django's validator chain; anything else goes through the field's own ``clean``;
+  characters) accepts a non-empty string within its length as it is, and a plain decimal
+  field an integer within its whole digits, without running Django's validator chain;
+  anything else goes through the field's own ``clean``;
 * other hashable values are memoised per field and language (the message language):
   a request repeats the same countries, bands and currencies;
 * JSON values that are lists of strings or flat objects of strings are plain JSON, so
@@ -20,10 +21,15 @@ from __future__ import annotations
 
 import functools
 import json
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
+from django.core.validators import (
+    DecimalValidator,
+    MaxLengthValidator,
+    ProhibitNullCharactersValidator,
+)
 from django.db import models
 
 from accounts.models import Account
@@ -44,12 +50,27 @@ def _plain_text_limit(field: models.Field) -> int | None:
     return field.max_length
 
 
+def _plain_integer_bound(field: models.Field) -> int | None:
+    """For a decimal field with no other rule than its digits: the integers it accepts lie
+    strictly between minus and plus this bound."""
+    if not isinstance(field, models.DecimalField) or field.choices or not field.editable:
+        return None
+    if [type(v) for v in field.validators] != [DecimalValidator]:
+        return None
+    return 10 ** (field.max_digits - field.decimal_places)
+
+
+Plan = tuple[tuple[str, str, int | None, int | None, models.Field], ...]
+
+
 @functools.lru_cache(maxsize=256)
-def _plan(fields: tuple[str, ...]) -> tuple[tuple[str, str, int | None, models.Field], ...]:
-    """Per field to check: name, attribute, plain-text length limit, field. Built on first
-    use: a field's validators may depend on the database connection."""
+def _plan(fields: tuple[str, ...]) -> Plan:
+    """Per field to check: name, attribute, plain-text length limit, plain integer bound,
+    field. Built on first use: a field's validators may depend on the database."""
     by_name = [(name, MODEL_FIELDS[name]) for name in fields]
-    return tuple((name, f.attname, _plain_text_limit(f), f) for name, f in by_name)
+    return tuple(
+        (name, f.attname, _plain_text_limit(f), _plain_integer_bound(f), f) for name, f in by_name
+    )
 
 
 @functools.lru_cache(maxsize=65_536)
@@ -97,10 +118,13 @@ def validate_account(account: Account, fields: tuple[str, ...], language: str) -
     errors: dict[str, list[str]] = {}
     account.normalise_fields()
     values = account.__dict__
-    for name, attname, limit, model_field in _plan(fields):
+    for name, attname, limit, bound, model_field in _plan(fields):
         raw = values[attname]
         if limit and type(raw) is str and 0 < len(raw) <= limit and "\x00" not in raw:
             continue  # CharField.clean would accept it and return it unchanged
+        if bound and type(raw) is int and -bound < raw < bound:
+            values[attname] = Decimal(raw)  # what DecimalField.clean would return
+            continue
         if model_field.blank and raw in model_field.empty_values:
             continue
         if isinstance(raw, list | dict):

@@ -44,7 +44,7 @@ def _type_error(name: str, value: Any) -> str | None:
     """Why a value cannot go in a field, or None; JSON gives only a handful of types."""
     expected = SCALAR_TYPES.get(name)
     if expected is not None:
-        if isinstance(value, expected):
+        if isinstance(value, expected) and not isinstance(value, bool):
             return None
         return _("Expected a number.") if name == "annual_revenue" else _("Expected text.")
     if name == "parent" and not (value is None or type(value) is int):
@@ -85,8 +85,8 @@ def _parse_row(
         errors["owner_unit"] = [_("Give owner_unit, or act for a unit (X-Glocal-Unit).")]
     if errors:
         return errors
-    if values.get("annual_revenue") is not None:
-        values["annual_revenue"] = str(values["annual_revenue"])
+    if type(values.get("annual_revenue")) is float:
+        values["annual_revenue"] = str(values["annual_revenue"])  # 0.1 as written, exactly
     return imports.Row(number=index, unit=unit, values=values)
 
 

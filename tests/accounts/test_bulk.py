@@ -160,6 +160,7 @@ def test_values_of_the_wrong_json_type_are_named_row_by_row(tenants, api):
         {"owner_unit": fr.pk, "name": "Tags", "tags": "a,b"},
         {"owner_unit": fr.pk, "name": "Ids", "crm_ids": ["x"]},
         {"owner_unit": fr.pk, "name": "Money", "annual_revenue": [1]},
+        {"owner_unit": fr.pk, "name": "Yes", "annual_revenue": True, "revenue_currency": "EUR"},
         {"owner_unit": fr.pk, "name": "Extra", "colour": "red"},
     ]
     body = api("fr-admin").post(URL, rows, format="json").json()
@@ -170,6 +171,23 @@ def test_values_of_the_wrong_json_type_are_named_row_by_row(tenants, api):
         {"tags": ["Expected a list of strings."]},
         {"crm_ids": ["Expected an object."]},
         {"annual_revenue": ["Expected a number."]},
+        {"annual_revenue": ["Expected a number."]},
         {"non_field_errors": ["Unknown field: colour."]},
     ]
     assert body["failed"] == len(rows) and not Account.objects.filter(owner_unit=fr).exists()
+
+
+def test_revenues_keep_their_exact_value(tenants, api):
+    fr = tenants.unit("fr")
+    rows = [
+        {"owner_unit": fr.pk, "name": name, "annual_revenue": revenue, "revenue_currency": "EUR"}
+        for name, revenue in [("Int", 1_000_001), ("Float", 0.1), ("Text", "2500.50")]
+    ]
+    body = api("fr-admin").post(URL, rows, format="json").json()
+    assert body["created"] == 3, body
+    stored = dict(Account.objects.filter(owner_unit=fr).values_list("name", "annual_revenue"))
+    assert {k: str(v) for k, v in stored.items()} == {
+        "Int": "1000001.00",
+        "Float": "0.10",
+        "Text": "2500.50",
+    }
