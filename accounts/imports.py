@@ -398,9 +398,12 @@ def _new_account(unit: OrgUnit) -> Account:
         _TEMPLATE.update((k, v) for k, v in Account().__dict__.items() if k != "_state")
     account = Account.__new__(Account)
     account.__dict__.update(_TEMPLATE)
-    account._state = ModelState()
+    account._state = state = ModelState()
     account.tags, account.crm_ids = [], {}  # never share mutable defaults
-    account.owner_unit = unit
+    # What assigning ``owner_unit`` stores, without the descriptor's router checks: the
+    # unit was read from the database the account will be written to.
+    account.owner_unit_id = unit.pk
+    state.fields_cache["owner_unit"] = unit
     return account
 
 
