@@ -9,7 +9,8 @@ the management command and the bulk API:
 * **map** — source column → field, guessed from header names, adjustable by the user;
 * **clean** — trim, registrable domain, ISO country, E.164-like phone, email;
 * **enrich** — providers in :mod:`accounts.enrichment` fill blanks only;
-* **validate** — ``Model.full_clean()`` per row, the same rules as the API and admin;
+* **validate** — the verdicts of ``Model.full_clean()`` per row, the same rules as the API
+  and admin, at bulk speed (:mod:`accounts.validation`);
 * **upsert** — by (owner unit, registrable domain), or (owner unit, company name key)
   when there is no domain, so re-importing a file creates no duplicates. Writes are
   ``bulk_create`` / ``bulk_update`` per chunk inside one transaction; when a chunk's

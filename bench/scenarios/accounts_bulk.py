@@ -1,9 +1,10 @@
 """How close the bulk API comes to the database's own ingest ceiling.
 
 Figure: 100,000 accounts upserted through ``POST /api/v1/accounts/bulk/`` in requests of
-10,000 (in-process ``APIClient``, warmed up by one request first: JSON parsing,
-authentication, field and model validation, fit scoring, one lookup query per chunk of
-1,000, ``COPY`` of the new rows on PostgreSQL, one audit entry per request).
+10,000 (in-process ``APIClient``, warmed up by one read request first; timed: the client's
+JSON encoding, JSON parsing, authentication, field and model validation, fit scoring, one
+lookup query per chunk of 1,000, ``COPY`` of the new rows on PostgreSQL, one audit entry
+per request, rendering the per-row results).
 Baseline, measured in the same run on the same table: the database's fastest ingest of
 the same 100,000 rows, already prepared in Python — PostgreSQL ``COPY ... FROM STDIN``
 through psycopg 3 ``cursor.copy()``; on SQLite, which has no COPY, one ``executemany``
