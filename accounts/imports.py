@@ -51,7 +51,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from accounts import icp, normalise, scoring, validation
+from accounts import icp, normalise, privacy, scoring, validation
 from accounts.enrichment import Provider, default_providers
 from accounts.models import Account, Channel, Consent, Contact, EmployeeBand, ImportJob
 from glocal import changes
@@ -812,8 +812,12 @@ def _store_consent(consent: Consent, contact: Contact) -> bool:
     return True
 
 
-def _upsert_contact_chunk(rows: list[Row], dry_run: bool) -> list[RowResult]:
-    """Contacts upsert by (account, email), else (account, first and last name)."""
+def _upsert_contact_chunk(rows: list[Row], dry_run: bool, actor=None) -> list[RowResult]:
+    """Contacts upsert by (account, email), else (account, first and last name).
+
+    With an ``actor``, a row that matches a contact whose personal data the actor may not
+    see (another residency zone, no grant) is refused, as an edit through the API is.
+    """
     unit_ids = {r.unit.pk for r in rows}
     domains = {r.values.get("account_domain") for r in rows} - {None}
     names = {normalise.company_key(r.values.get("account_name")) for r in rows} - {""}
@@ -826,7 +830,12 @@ def _upsert_contact_chunk(rows: list[Row], dry_run: bool) -> list[RowResult]:
         if account.domain:
             by_domain.setdefault((account.owner_unit_id, account.domain), account)
         by_name.setdefault((account.owner_unit_id, account.name_key), account)
-    contacts = Contact.objects.unrestricted().filter(account__in=list(accounts))
+    contacts = list(Contact.objects.unrestricted().filter(account__in=list(accounts)))
+    hidden = (
+        {c.pk for c in contacts} - privacy.visible_personal_data(actor, contacts)
+        if actor is not None
+        else set()
+    )
     by_email = {(c.account_id, c.email.lower()): c for c in contacts if c.email}
     by_person = {
         (c.account_id, f"{c.first_name} {c.last_name}".strip().lower()): c
@@ -855,6 +864,11 @@ def _upsert_contact_chunk(rows: list[Row], dry_run: bool) -> list[RowResult]:
             if email
             else by_person.get((account.pk, person.lower()))
         )
+        if contact is not None and contact.pk in hidden:
+            results.append(RowResult(row.number, "error", errors={"non_field_errors": [
+                _("This person's data must stay in its residency zone; you may not edit it.")
+            ]}))  # fmt: skip
+            continue
         created = contact is None
         contact = contact or Contact(account=account, owner_unit=account.owner_unit)
         snapshot = {f: getattr(contact, f) for f in CONTACT_WRITABLE}
@@ -894,32 +908,44 @@ def _upsert_contact_chunk(rows: list[Row], dry_run: bool) -> list[RowResult]:
 def upsert_contacts(
     rows: list[Row],
     *,
+    actor=None,
     providers: list[Provider] | None = None,
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> list[RowResult]:
+    """Enrich, validate and upsert contacts chunk by chunk; ``actor`` is who imports (None:
+    the system, e.g. an operator's command)."""
     results: list[RowResult] = []
     for start in range(0, len(rows), CHUNK_SIZE):
         chunk = rows[start : start + CHUNK_SIZE]
         enrich(chunk, providers)
-        results += _upsert_contact_chunk(chunk, dry_run)
+        results += _upsert_contact_chunk(chunk, dry_run, actor)
         if progress:
             progress(len(chunk))
     return results
 
 
-UPSERT = {ImportJob.Kind.ACCOUNTS: upsert_accounts, ImportJob.Kind.CONTACTS: upsert_contacts}
+def _upsert(kind: str, rows: list[Row], actor, **options: Any) -> list[RowResult]:
+    if kind == ImportJob.Kind.CONTACTS:
+        return upsert_contacts(rows, actor=actor, **options)
+    return upsert_accounts(rows, **options)  # accounts hold no personal data
 
 
 # --- preview, reports, jobs --------------------------------------------------------
 
 
 def preview(
-    frame: pd.DataFrame, mapping: dict[str, str], unit: OrgUnit, kind: str, limit: int = 20
+    frame: pd.DataFrame,
+    mapping: dict[str, str],
+    unit: OrgUnit,
+    kind: str,
+    limit: int = 20,
+    *,
+    actor=None,
 ) -> list[dict[str, Any]]:
     """The first rows cleaned, enriched and validated, without writing anything."""
     rows = rows_from_frame(frame, mapping, unit, 0, limit)
-    results = UPSERT[kind](rows, providers=default_providers(), dry_run=True)
+    results = _upsert(kind, rows, actor, providers=default_providers(), dry_run=True)
     return [
         {
             "row": row.number,
@@ -996,7 +1022,7 @@ def import_table(
     with changes.acting_as(actor):
         for start in range(0, len(frame), CHUNK_SIZE):
             rows = rows_from_frame(frame, mapping, unit, start, start + CHUNK_SIZE)
-            results = UPSERT[kind](rows, providers=providers)
+            results = _upsert(kind, rows, actor, providers=providers)
             outcome.count(results)
             report_lines += error_lines(rows, results, columns)
             if progress:

@@ -103,7 +103,7 @@ def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     if not problem:
         try:
             checked = imports.check_mapping(mapping, columns, job.kind)
-            preview = imports.preview(frame, checked, job.owner_unit, job.kind)
+            preview = imports.preview(frame, checked, job.owner_unit, job.kind, actor=request.user)
         except imports.ImportFileError as exc:
             problem = str(exc)
     fields = imports.FIELDS[job.kind]

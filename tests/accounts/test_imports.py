@@ -358,3 +358,36 @@ def test_the_cycle_collector_pauses_for_a_chunk_and_comes_back():
         assert not gc.isenabled()  # left as the caller had it
     finally:
         gc.enable()
+
+
+def test_an_import_never_edits_a_contact_whose_data_the_importer_may_not_see(tenants):
+    """A French manager's file may add contacts to a French account, but a row matching a
+    colleague in China (PIPL) is refused as an API edit would be; the CN team may edit."""
+    fr = tenants.unit("fr")
+    account = Account.objects.create(owner_unit=fr, name="Export SAS", domain="export.fr")
+    li = Contact.objects.create(
+        account=account, first_name="Li", last_name="Na", email="li.na@example.cn", country="CN"
+    )
+    header = ["Account domain", "First name", "Last name", "Email", "Job title"]
+    data = csv_bytes(
+        [
+            ["export.fr", "Li", "Na", "li.na@example.cn", "Overwritten"],
+            ["export.fr", "Paul", "Roy", "paul@export.fr", "Buyer"],
+        ],
+        header,
+    )
+    frame = imports.read_table(data, "contacts.csv")
+    mapping = imports.auto_mapping(frame.columns, "contacts")
+    french = tenants.user("fr-admin")
+
+    preview = imports.preview(frame, mapping, fr, "contacts", actor=french)
+    assert [row["status"] for row in preview] == ["error", "created"]
+    outcome = imports.import_table(frame, mapping, fr, "contacts", actor=french)
+    assert (outcome.created, outcome.failed) == (1, 1)
+    assert "residency zone" in outcome.report
+    li.refresh_from_db()
+    assert li.job_title == ""
+
+    outcome = imports.import_table(frame, mapping, fr, "contacts", actor=tenants.user("cn-admin"))
+    li.refresh_from_db()
+    assert li.job_title == "Overwritten" and outcome.failed == 0
