@@ -201,18 +201,31 @@ def cancel_campaign(user: Any, campaign: Campaign) -> Campaign:
 def retry_touches(touches: models.QuerySet) -> int:
     """Give dead letters (and failed touches waiting for their retry) another round now.
 
-    Their attempts start again from zero; the gates run again at send time.
+    Their attempts start again from zero; the gates run again at send time. Touches of a
+    cancelled campaign stay as they are. A completed campaign runs again, since the
+    dispatcher only sends for live campaigns; a paused one sends them once resumed.
     """
-    return touches.filter(status__in=(TouchStatus.DEAD, TouchStatus.FAILED)).update(
-        status=TouchStatus.FAILED,
-        retry_at=timezone.now(),
-        attempts=0,
-        claim_id=None,
-        claimed_until=None,
-        reason_code="",
-        reason="",
-        updated_at=timezone.now(),
+    retryable = touches.filter(status__in=(TouchStatus.DEAD, TouchStatus.FAILED)).exclude(
+        campaign__status=CampaignStatus.CANCELLED
     )
+    with transaction.atomic():
+        pks = list(retryable.values_list("pk", flat=True))
+        retried = Touch.objects.unrestricted().filter(pk__in=pks)
+        campaign_ids = set(retried.values_list("campaign_id", flat=True))
+        count = retried.update(
+            status=TouchStatus.FAILED,
+            retry_at=timezone.now(),
+            attempts=0,
+            claim_id=None,
+            claimed_until=None,
+            reason_code="",
+            reason="",
+            updated_at=timezone.now(),
+        )
+        Campaign.objects.unrestricted().filter(
+            pk__in=campaign_ids, status=CampaignStatus.COMPLETED
+        ).update(status=CampaignStatus.RUNNING)
+    return count
 
 
 def progress(campaign: Campaign) -> dict[str, Any]:

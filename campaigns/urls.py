@@ -1,13 +1,21 @@
 from django.urls import path
 
-from campaigns import views, views_budgets, views_builder, views_mix, views_playbooks
+from campaigns import (
+    views,
+    views_budgets,
+    views_builder,
+    views_dead_letters,
+    views_mix,
+    views_playbooks,
+)
 
 app_name = "campaigns"
 
 urlpatterns: list = [
     path("", views.campaign_list, name="list"),
     path("new/", views_builder.campaign_new, name="new"),
-    path("dead-letters/", views.dead_letters, name="dead-letters"),
+    path("dead-letters/", views_dead_letters.dead_letters, name="dead-letters"),
+    path("dead-letters/retry/", views_dead_letters.retry_dead_letters, name="dead-letters-retry"),
     path("playbooks/", views_playbooks.playbook_list, name="playbooks"),
     path("playbooks/<int:pk>/", views_playbooks.playbook_detail, name="playbook"),
     path("mix/", views_mix.mix_editor, name="mix"),

@@ -1,4 +1,4 @@
-"""Dashboard: campaign list, campaign page (actions, live progress, touches), dead letters.
+"""Dashboard: campaign list, campaign page (actions, live progress, touches).
 
 Lookups go through ``restrict``: a campaign outside the user's scope is a 404, one they
 see but may not change a 403 on the write route. Launch, pause, resume and cancel call
@@ -232,33 +232,3 @@ def campaign_action(request: HttpRequest, pk: int) -> HttpResponse:
                 % {"status": done.get_status_display().lower()},
             )
     return HttpResponseRedirect(reverse("campaigns:campaign", args=[campaign.pk]), status=303)
-
-
-@login_required
-def dead_letters(request: HttpRequest) -> HttpResponse:
-    """Touches that gave up (and failed ones waiting for a retry) in campaigns I see."""
-    touches = reports.dead_letters(request.user)
-    status = request.GET.get("status", "")
-    if status in reports.DEAD_LETTERS:
-        touches = touches.filter(status=status)
-    channel = request.GET.get("channel", "")
-    if channel in Channel.values:
-        touches = touches.filter(channel=channel)
-    page = Paginator(touches, PER_PAGE).get_page(request.GET.get("page"))
-    # A list, so the template shows the masked objects instead of querying again.
-    page.object_list = protect_contacts(request.user, list(page.object_list))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "campaigns/dead_letters.html",
-        {
-            "page": page,
-            "query": query.urlencode(),
-            "status": status,
-            "statuses": [(s.value, s.label) for s in reports.DEAD_LETTERS],
-            "channel": channel,
-            "channels": Channel.choices,
-            "subnav": "dead-letters",
-        },
-    )

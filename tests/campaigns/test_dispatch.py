@@ -137,6 +137,39 @@ def test_a_refused_recipient_is_dead_at_once(email_campaign):
     assert touch.reason_code == "provider_refused" and "550" in touch.last_error
 
 
+def test_retried_dead_letters_are_sent_and_their_completed_campaign_runs_again(email_campaign):
+    smtp_settings = {
+        "CAMPAIGNS_PROVIDERS": {"email": "email"},
+        "CAMPAIGNS_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": "127.0.0.1",
+    }
+    with FakeSmtp() as smtp, override_settings(**smtp_settings, EMAIL_PORT=smtp.port):
+        smtp.mode = "reject"
+        assert run(FIRST).dead == 4
+        email_campaign.refresh_from_db()
+        assert email_campaign.status == CampaignStatus.COMPLETED  # dead letters are settled
+
+        touches = Touch.objects.filter(campaign=email_campaign)
+        assert services.retry_touches(touches) == 4
+        email_campaign.refresh_from_db()
+        assert email_campaign.status == CampaignStatus.RUNNING
+        smtp.mode = "ok"
+        assert run(FIRST + dt.timedelta(minutes=1)).sent == 4
+    assert smtp.delivered == set(touches.values_list("idempotency_key", flat=True))
+    email_campaign.refresh_from_db()
+    assert email_campaign.status == CampaignStatus.COMPLETED
+    assert all(t.attempts == 1 for t in touches)
+
+
+def test_dead_letters_of_a_cancelled_campaign_are_not_retried(email_campaign, tenants):
+    touches = Touch.objects.filter(campaign=email_campaign)
+    touches.update(status=TouchStatus.DEAD)
+    email_campaign.status = CampaignStatus.CANCELLED
+    email_campaign.save(update_fields=["status"])
+    assert services.retry_touches(touches) == 0
+    assert set(touches.values_list("status", flat=True)) == {TouchStatus.DEAD}
+
+
 @pytest.fixture
 def linkedin_campaign(tenants, email_content):
     playbook = make_playbook(tenants, email_content.family, [("linkedin", 0, "always")])

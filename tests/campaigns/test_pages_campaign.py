@@ -223,3 +223,35 @@ def test_the_pages_render_in_french(tenants, campaign):
         response = client.get(path)
         assert response.status_code == 200, path
         assert '<html lang="fr">' in response.content.decode(), path
+
+
+def test_dead_letters_are_retried_from_the_page_by_who_may_change_them(tenants, dead_letters):
+    fr, cn = dead_letters["fr"], dead_letters["cn"]
+    campaign = dead_letters["campaign"]
+    page = login(tenants, "fr-marketer").get(f"/campaigns/dead-letters/?campaign={campaign.pk}")
+    assert 'id="retry-form"' in page.content.decode() and "Retry 2 touches now" in (
+        page.content.decode()
+    )
+    # The sibling and a viewer above may not: nothing moves.
+    assert login(tenants, "de-admin").post("/campaigns/dead-letters/retry/").status_code == 303
+    viewer = login(tenants, "emea-viewer")
+    assert 'id="retry-form"' not in viewer.get("/campaigns/dead-letters/").content.decode()
+    assert viewer.post("/campaigns/dead-letters/retry/").status_code == 303
+    assert Touch.objects.get(pk=fr.pk).status == TouchStatus.DEAD
+
+    response = login(tenants, "fr-marketer").post(
+        "/campaigns/dead-letters/retry/", {"campaign": campaign.pk, "status": "dead"}
+    )
+    assert response.status_code == 303
+    assert response["Location"] == f"/campaigns/dead-letters/?status=dead&campaign={campaign.pk}"
+    retried = Touch.objects.get(pk=fr.pk)
+    assert (retried.status, retried.attempts) == (TouchStatus.FAILED, 0)
+    assert Touch.objects.get(pk=cn.pk).attempts == 2  # the filter kept it out
+    followed = login(tenants, "fr-marketer").get(response["Location"])
+    assert f'data-id="touch-{fr.pk}"' not in followed.content.decode()
+
+
+def test_the_campaign_page_links_to_its_dead_letters(tenants, dead_letters):
+    campaign = dead_letters["campaign"]
+    html = login(tenants, "fr-marketer").get(f"/campaigns/{campaign.pk}/").content.decode()
+    assert f"/campaigns/dead-letters/?campaign={campaign.pk}" in html

@@ -119,6 +119,13 @@ PROBES = [
         marker=lambda c: f'data-id="touch-{c["cp_touch"].pk}"',
     ),
     Probe(
+        "campaigns/dead-letters/retry/",
+        lambda c: "/campaigns/dead-letters/retry/",
+        PAGE_WRITE,
+        method="post",
+        data=lambda c: {"campaign": c["cp_touch"].campaign_id},
+    ),
+    Probe(
         "campaigns/playbooks/",
         lambda c: "/campaigns/playbooks/",
         PAGE_LIST,
