@@ -9,7 +9,9 @@ contact's public holidays, allowed hours), the resolved content and the gates' v
 id) and returns the next cursor; the Celery task re-enqueues itself with it. The
 campaign row is locked for the chunk and the stored cursor must match, so a redelivered
 task never plans a chunk twice; touches are inserted with ``ignore_conflicts`` on their
-deterministic idempotency key, so even a replay inserts nothing twice.
+deterministic idempotency key, so even a replay inserts nothing twice. Planning that has
+not moved for ``CAMPAIGNS_PLANNING_STALL_SECONDS`` (its next message lost) is queued again
+from its cursor by a beat sweep, :func:`resume_stalled`.
 
 **Cost.** A constant number of queries per chunk whatever its size: the accounts (with
 their family parents), contacts, consents, this campaign's existing keys, the recent
@@ -24,6 +26,7 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -66,6 +69,7 @@ def start(campaign: Campaign) -> Campaign:
         accounts_planned=0,
         planning_cursor=0,
         planned_at=None,
+        updated_at=timezone.now(),  # planning's clock for the stall sweep
     )
     from campaigns.tasks import plan_campaign
 
@@ -108,6 +112,7 @@ def plan_chunk(
         changes: dict[str, Any] = {
             "accounts_planned": F("accounts_planned") + len(accounts),
             "planning_cursor": accounts[-1].pk if accounts else after,
+            "updated_at": timezone.now(),  # progress, for the stall sweep
         }
         if done:
             changes["planned_at"] = now
@@ -117,6 +122,35 @@ def plan_chunk(
                 status=CampaignStatus.RUNNING
             )
         return None if done else changes["planning_cursor"]
+
+
+def resume_stalled() -> int:
+    """Queue again the next chunk of every planning that has not moved for
+    ``CAMPAIGNS_PLANNING_STALL_SECONDS``; returns how many.
+
+    Each chunk's task queues the next one, so a message lost by the broker (or a task
+    dropped before it could queue its successor) would leave a campaign in planning until
+    the broker redelivers it, an hour on Redis by default. Queuing the same cursor twice
+    is harmless: a chunk runs only while the campaign's cursor still equals it, under the
+    row lock, so a late duplicate finds the cursor moved on and does nothing.
+    """
+    from campaigns.tasks import plan_campaign
+
+    now = timezone.now()
+    cutoff = now - dt.timedelta(seconds=settings.CAMPAIGNS_PLANNING_STALL_SECONDS)
+    stalled = list(
+        Campaign.objects.unrestricted()
+        .filter(status__in=(CampaignStatus.PLANNING, CampaignStatus.PAUSED))
+        .filter(planned_at__isnull=True, updated_at__lt=cutoff)
+        .values_list("pk", "planning_cursor")
+    )
+    resumed = 0
+    for pk, cursor in stalled:
+        # The sweep's own mark: the next sweep waits a whole stall period again.
+        if _untracked().filter(pk=pk, planning_cursor=cursor).update(updated_at=now):
+            plan_campaign.delay_on_commit(pk, cursor)
+            resumed += 1
+    return resumed
 
 
 def plan_all(campaign_id: int, *, limit: int = CHUNK, now: dt.datetime | None = None) -> None:

@@ -20,6 +20,15 @@ def plan_campaign(campaign_id: int, after: int = 0) -> None:
         plan_campaign.delay(campaign_id, cursor)
 
 
+@shared_task(name="campaigns.tasks.resume_stalled_planning", ignore_result=True)
+def resume_stalled_planning() -> int:
+    """Beat: queue again the next chunk of planning that stopped moving (lost message)."""
+    resumed = planning.resume_stalled()
+    if resumed:
+        log.warning("planning: %s stalled campaigns queued again", resumed)
+    return resumed
+
+
 @shared_task(name="campaigns.tasks.dispatch_due", ignore_result=True)
 def dispatch_due() -> dict[str, int]:
     """Beat: claim due touches (fair share across units) and queue their send batches.

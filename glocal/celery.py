@@ -70,6 +70,12 @@ app.conf.beat_schedule = {
         "schedule": float(os.environ.get("CAMPAIGNS_DISPATCH_INTERVAL", "10")),
         "options": {"expires": 60},
     },
+    # Campaigns: planning whose next chunk was lost with its message is queued again.
+    "campaigns-planning-stalled": {
+        "task": "campaigns.tasks.resume_stalled_planning",
+        "schedule": 120.0,
+        "options": {"expires": 240},
+    },
     # Analytics: engagement decays without new events, so refresh today's and yesterday's
     # rollups after the nightly rescoring.
     "analytics-rollups-nightly": {
