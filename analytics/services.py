@@ -1,4 +1,5 @@
-"""Opportunity use-cases: store one (API, admin) and import a CRM export (command).
+"""Opportunity use-cases: store one (API, admin) and import a CRM export (command, API,
+dashboard).
 
 Every write goes through :func:`store_opportunity`, which keeps the row on its account's
 unit and asks the rollups to refresh the unit-days the change touches (old and new
@@ -92,6 +93,19 @@ class ImportOutcome:
     @property
     def failed(self) -> int:
         return len(self.errors)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "total": self.total,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "failed": self.failed,
+            "errors": [
+                {"line": line, "crm_id": crm_id, "error": message}
+                for line, crm_id, message in self.errors
+            ],
+        }
 
     @property
     def report(self) -> str:

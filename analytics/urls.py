@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from analytics import views, views_benchmarks, views_insights
+from analytics import views, views_benchmarks, views_insights, views_opportunities
 
 app_name = "analytics"
 
@@ -11,6 +11,11 @@ urlpatterns: list = [
     path("unit/<int:pk>/", views.unit_detail, name="unit"),
     path("export.csv", views.export_csv, name="export-csv"),
     path("export.xlsx", views.export_xlsx, name="export-xlsx"),
+    path(
+        "opportunities/import/",
+        views_opportunities.import_opportunities,
+        name="opportunity-import",
+    ),
     # Insights, best practices and replication
     path("insights/", views_insights.insight_list, name="insights"),
     path("insights/new/", views_insights.insight_new, name="insight-new"),

@@ -106,7 +106,7 @@ def _attempt(ctx: dict, probe: Probe, actor: str) -> str | None:
         path = probe.path(ctx)
         data = probe.data(ctx) if probe.data else None
         if probe.api:
-            response = getattr(client, probe.method)(path, data, format="json")
+            response = getattr(client, probe.method)(path, data, format=probe.format)
         else:
             response = getattr(client, probe.method)(path, data or {})
         marker = probe.marker(ctx) if probe.marker else None

@@ -1,15 +1,31 @@
-"""Opportunities over the API (list, retrieve, create, update; deleted in the CRM only).
+"""Opportunities over the API (list, retrieve, create, update, import a CRM export;
+deleted in the CRM only).
 
-The viewset parses and renders; ``analytics.services.store_opportunity`` validates,
-saves and refreshes the rollups.
+The viewset parses and renders; ``analytics.services`` validates, saves and refreshes
+the rollups.
 """
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import exceptions, serializers
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.imports import max_bytes
+from analytics import services
 from analytics.api.filters import OpportunityFilterSet
 from analytics.api.serializers import OpportunitySerializer
 from analytics.models import Opportunity
 from glocal.api.base import TenantViewSet
+
+
+class OpportunityImportSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="CSV (UTF-8) or XLSX export of the CRM")
+    dry_run = serializers.BooleanField(default=False, help_text="validate, write nothing")
 
 
 class OpportunityViewSet(TenantViewSet):
@@ -24,3 +40,51 @@ class OpportunityViewSet(TenantViewSet):
     filterset_class = OpportunityFilterSet
     ordering_fields = ["created_on", "closed_on", "amount", "name"]
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    @extend_schema(
+        request={"multipart/form-data": OpportunityImportSerializer},
+        responses={
+            200: inline_serializer(
+                "OpportunityImportOutcome",
+                {
+                    "total": serializers.IntegerField(),
+                    "created": serializers.IntegerField(),
+                    "updated": serializers.IntegerField(),
+                    "unchanged": serializers.IntegerField(),
+                    "failed": serializers.IntegerField(),
+                    "dry_run": serializers.BooleanField(),
+                    "errors": serializers.ListField(child=serializers.DictField()),
+                },
+            ),
+            400: OpenApiResponse(description="unreadable file, missing columns, no unit"),
+        },
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="import",
+        parser_classes=[MultiPartParser, FormParser],
+    )
+    def import_file(self, request: Request) -> Response:
+        """Upsert opportunities by CRM id from a CRM export, for the organisation of the
+        unit you act for. Rows on accounts you may not change are refused one by one; an
+        unreadable file, or one without the required columns, writes nothing."""
+        upload = OpportunityImportSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        if request.unit is None:
+            raise exceptions.ValidationError(
+                {"detail": _("Act for a unit (X-Glocal-Unit) to import into its organisation.")}
+            )
+        file = upload.validated_data["file"]
+        dry_run = upload.validated_data["dry_run"]
+        try:
+            outcome = services.import_opportunities(
+                file.read(max_bytes() + 1),
+                file.name,
+                request.unit.organization,
+                user=request.user,
+                dry_run=dry_run,
+            )
+        except services.ImportFileError as exc:
+            raise exceptions.ValidationError({"file": [str(exc)]}) from None
+        return Response({**outcome.as_dict(), "dry_run": dry_run})

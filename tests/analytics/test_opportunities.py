@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
 from analytics import services
@@ -265,3 +266,91 @@ def test_an_import_for_a_user_writes_only_within_their_scope(tenants):
     assert outcome.created == 1
     assert [crm for _, crm, _ in outcome.errors] == ["G-2", "G-DE"]
     assert Opportunity.objects.get(crm_id="G-DE").account == de_account
+
+
+def _upload(client, data: bytes, name: str = "crm.csv", **fields):
+    upload = SimpleUploadedFile(name, data, content_type="text/csv")
+    return client.post(
+        "/api/v1/opportunities/import/", {"file": upload, **fields}, format="multipart"
+    )
+
+
+def test_the_api_imports_a_crm_export_within_the_callers_scope(tenants, api):
+    fr_account = make_account(tenants.unit("fr"))
+    de_account = make_account(tenants.unit("de"))
+    data = _csv(
+        f"H-1,{fr_account.pk},Mine,100,EUR,,2031-01-10,,",
+        f"H-2,{de_account.pk},Sibling account,100,EUR,,2031-01-10,,",
+    )
+    client = api("fr-marketer")
+    dry = _upload(client, data, dry_run="true")
+    assert dry.status_code == 200, dry.content
+    assert dry.json()["dry_run"] is True and dry.json()["created"] == 1
+    assert not Opportunity.objects.exists()
+
+    body = _upload(client, data).json()
+    assert (body["total"], body["created"], body["failed"]) == (2, 1, 1)
+    assert body["errors"] == [
+        {"line": 3, "crm_id": "H-2", "error": f"account_id: No account {de_account.pk} that "
+         "you may change."}
+    ]  # fmt: skip
+    assert list(Opportunity.objects.values_list("crm_id", flat=True)) == ["H-1"]
+    assert _upload(client, data).json()["unchanged"] == 1  # idempotent
+
+
+def test_the_api_refuses_a_bad_file_with_a_400_and_writes_nothing(tenants, api, monkeypatch):
+    account = make_account(tenants.unit("fr"))
+    client = api("fr-marketer")
+    missing = _upload(client, f"crm_id,account_id\nX,{account.pk}\n".encode())
+    assert missing.status_code == 400 and error_fields(missing) == {"file"}
+    assert "Missing columns" in missing.json()["errors"][0]["detail"]
+    assert error_fields(_upload(client, b"\xff\xfe\x00garbage")) == {"file"}
+    no_file = client.post("/api/v1/opportunities/import/", {}, format="multipart")
+    assert no_file.status_code == 400 and error_fields(no_file) == {"file"}
+    monkeypatch.setenv("GLOCAL_IMPORT_MAX_BYTES", "40")
+    too_big = _upload(client, _csv(f"Y-1,{account.pk},Big,100,EUR,,2031-01-10,,"))
+    assert too_big.status_code == 400 and "limit" in too_big.json()["errors"][0]["detail"]
+    assert not Opportunity.objects.exists()
+    assert api().post("/api/v1/opportunities/import/", {}).status_code == 401
+
+
+def _page_upload(client, data: bytes, name: str = "crm.csv", **fields):
+    upload = SimpleUploadedFile(name, data, content_type="text/csv")
+    return client.post("/analytics/opportunities/import/", {"file": upload, **fields})
+
+
+def test_the_dashboard_uploads_checks_then_imports_a_crm_export(tenants, client):
+    fr_account = make_account(tenants.unit("fr"))
+    de_account = make_account(tenants.unit("de"))
+    data = _csv(
+        f"P-1,{fr_account.pk},Mine,100,EUR,,2031-01-10,,",
+        f"P-2,{de_account.pk},Sibling account,100,EUR,,2031-01-10,,",
+    )
+    client.force_login(tenants.user("fr-marketer"))
+    page = client.get("/analytics/opportunities/import/")
+    assert page.status_code == 200 and 'id="import-form"' in page.content.decode()
+
+    checked = _page_upload(client, data, dry_run="on").content.decode()
+    assert "nothing was written" in checked and 'id="count-created">1<' in checked
+    assert not Opportunity.objects.exists()
+
+    html = _page_upload(client, data).content.decode()
+    assert 'id="count-created">1<' in html and 'id="count-failed">1<' in html
+    assert f"No account {de_account.pk} that you may change." in html
+    assert list(Opportunity.objects.values_list("crm_id", flat=True)) == ["P-1"]
+
+
+def test_the_dashboard_names_what_is_wrong_with_a_file(tenants, client):
+    client.force_login(tenants.user("fr-marketer"))
+    bad = _page_upload(client, b"crm_id,name\nX,Y\n")
+    assert bad.status_code == 400 and "Missing columns" in bad.content.decode()
+    none = client.post("/analytics/opportunities/import/", {})
+    assert none.status_code == 400 and "Choose a CSV or XLSX file." in none.content.decode()
+    assert not Opportunity.objects.exists()
+
+
+def test_the_import_page_speaks_french(tenants, client):
+    client.force_login(tenants.user("fr-marketer"))
+    client.post("/i18n/setlang/", {"language": "fr", "next": "/analytics/"})
+    html = client.get("/analytics/opportunities/import/").content.decode()
+    assert "Importer des opportunités" in html and "Vérifier seulement" in html

@@ -48,6 +48,8 @@ class Probe:
     marker: Callable[[Ctx], str] | None = None
     api: bool = False
     label: str = field(default="")
+    #: how an API probe encodes ``data``: "json", or "multipart" for file uploads
+    format: str = "json"
 
     @property
     def id(self) -> str:

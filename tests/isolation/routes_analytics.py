@@ -8,15 +8,19 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+
 from accounts.models import Account, Lifecycle
 from analytics.models import DailyFact, Opportunity
 from tests.isolation.outcomes import (
     BAD,
+    BLIND,
     CREATED,
     DENIED,
     LOGIN,
     NOT_FOUND,
     OK,
+    SEES,
     UNAUTHENTICATED,
 )
 from tests.isolation.routes import (
@@ -52,6 +56,12 @@ def extend_ctx(ctx) -> None:
     )
 
 
+def _crm_export(account_id: int) -> SimpleUploadedFile:
+    header = "crm_id,account_id,name,amount,currency,created_on\n"
+    row = f"MATRIX-IMPORT-1,{account_id},Imported deal,10,EUR,2031-01-10\n"
+    return SimpleUploadedFile("crm.csv", (header + row).encode(), content_type="text/csv")
+
+
 PROBES = [
     Probe(
         "api/v1/^opportunities/$",
@@ -76,6 +86,18 @@ PROBES = [
         },
         api=True,
         label="(on fr's account)",
+    ),
+    # A CRM export naming fr's account: written for who may change it, refused row by
+    # row for the sibling and the other organisation.
+    Probe(
+        "api/v1/^opportunities/import/$",
+        lambda c: "/api/v1/opportunities/import/",
+        each(SEES, BLIND, SEES, SEES, BLIND, UNAUTHENTICATED),
+        method="post",
+        data=lambda c: {"file": _crm_export(c["opportunity_account"].pk)},
+        marker=lambda c: '"created":1,',
+        api=True,
+        format="multipart",
     ),
     Probe(
         "api/v1/^opportunities/(?P<pk>[^/.]+)/$",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from tests.isolation.outcomes import BLIND, DENIED, LOGIN, NOT_FOUND, OK, SEES
 from tests.isolation.routes import Probe, each
+from tests.isolation.routes_analytics import _crm_export
 
 MONTH = "month=2031-03"
 PAGE_DETAIL = each(OK, NOT_FOUND, OK, OK, NOT_FOUND, LOGIN)
@@ -23,6 +24,21 @@ def _export(suffix: str, unit: str):
 
 
 PROBES = [
+    Probe(
+        "analytics/opportunities/import/",
+        lambda c: "/analytics/opportunities/import/",
+        each(OK, OK, OK, OK, OK, LOGIN),
+    ),
+    # A CRM export naming France's account: written for who may change it, refused row by
+    # row for the sibling and the other organisation.
+    Probe(
+        "analytics/opportunities/import/",
+        lambda c: "/analytics/opportunities/import/",
+        each(SEES, BLIND, SEES, SEES, BLIND, LOGIN),
+        method="post",
+        data=lambda c: {"file": _crm_export(c["opportunity_account"].pk)},
+        marker=lambda c: 'id="count-created">1<',
+    ),
     Probe(
         "analytics/",
         lambda c: f"/analytics/?{MONTH}",
