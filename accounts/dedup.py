@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Account, Consent, Contact, DuplicateCandidate
 from accounts.models.families import AccountPlan, FamilyConflict
+from glocal import ownership
 from glocal.models import OrgUnit
 
 #: Names at least this similar (difflib ratio of the company keys) are candidates.
@@ -435,6 +436,11 @@ def merge(candidate: DuplicateCandidate, user, survivor_id: int) -> Account:
             before = {"survivor": summarise(survivor), "merged": summarise(loser)}
             moves = _merge_contacts(survivor, loser)
             moves |= _merge_links(survivor, loser)
+            # What came over from the other unit's account (events, hand-offs,
+            # opportunities ...) now belongs to the survivor's unit, like the account.
+            moves["owners_changed"] = ownership.move_followers(
+                Account, survivor.pk, survivor.owner_unit_id
+            )
             _merge_fields(survivor, loser)
             survivor.save()
             # Other open candidates of the merged-away account are re-detected against

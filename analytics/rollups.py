@@ -548,6 +548,17 @@ def on_change(change: changes.Change) -> None:
             )
         if unit_id:
             schedule_refresh([(unit_id, _today(unit_id))])
+    elif (
+        change.model in (Opportunity, EngagementEvent)
+        and change.action == "update"
+        and change.after.get("owner_unit_id")
+    ):
+        # Moved to another unit (its account changed hands or was merged): both units'
+        # days since the fact's own day are wrong now.
+        day = _fact_day(change.model, change.pk)
+        if day is not None:
+            unit = OrgUnit.objects.get(pk=change.after["owner_unit_id"])
+            _rebuild_on_commit(unit.organization_id, day)
     elif change.model is FxRate:
         row = {**change.before, **change.after}
         unit_id = row.get("owner_unit_id") or getattr(instance, "owner_unit_id", None)
@@ -555,6 +566,21 @@ def on_change(change: changes.Change) -> None:
         if unit_id and day:
             organization_id = OrgUnit.objects.get(pk=unit_id).organization_id
             _rebuild_on_commit(organization_id, day)
+
+
+def _fact_day(model: type, pk: int) -> dt.date | None:
+    """The day a fact counts from: an opportunity's creation, an event's occurrence."""
+    if model is Opportunity:
+        rows = Opportunity.objects.unrestricted().filter(pk=pk).values_list("created_on")
+        return next((day for (day,) in rows), None)
+    moment = (
+        EngagementEvent.objects.unrestricted()
+        .filter(pk=pk)
+        .values_list("occurred_at", flat=True)
+        .first()
+    )
+    # A day early: the unit's local day may begin before the UTC one.
+    return moment.astimezone(dt.UTC).date() - dt.timedelta(days=1) if moment else None
 
 
 class _Rebuild:
@@ -582,8 +608,9 @@ def _rebuild_on_commit(organization_id: int, day: dt.date) -> None:
 
 def register() -> None:
     """Start-up: listen to the facts that live in lower apps (spend, engagement,
-    lifecycle moves, FX rates) through the kernel's change registry."""
-    for model in (Spend, EngagementEvent, Account, FxRate):
+    lifecycle moves, FX rates) through the kernel's change registry, and to owner moves
+    of opportunities (those follow their account's unit)."""
+    for model in (Spend, EngagementEvent, Account, FxRate, Opportunity):
         changes.track(model)
     changes.add_listener(on_change)
 

@@ -210,7 +210,9 @@ class TenantOwnedModel(models.Model):
     """Abstract base of every tenant-owned row.
 
     Subclasses that publish rows to descendants set ``published_lookup`` to the filter
-    that selects published rows, e.g. ``{"status": "published"}``.
+    that selects published rows, e.g. ``{"status": "published"}``. Subclasses always
+    owned by the owner of a row they point at name that foreign key in ``owner_follows``
+    (see :mod:`glocal.ownership`).
     """
 
     owner_unit = models.ForeignKey(
@@ -218,6 +220,7 @@ class TenantOwnedModel(models.Model):
     )
 
     published_lookup: dict[str, Any] | None = None
+    owner_follows: str | None = None
 
     objects = TenantQuerySet.as_manager()
 

@@ -28,6 +28,8 @@ def residency_zone_for(country: str) -> str:
 class Contact(TenantOwnedModel):
     """A person at an account. ``owner_unit`` is always the account's unit."""
 
+    owner_follows = "account"  # owned by its account's unit, wherever that moves
+
     account = models.ForeignKey(
         "accounts.Account", on_delete=models.CASCADE, related_name="contacts"
     )
@@ -119,6 +121,8 @@ class Channel(models.TextChoices):
 
 class Consent(TenantOwnedModel):
     """The current consent of one contact for one channel and purpose (history: audit)."""
+
+    owner_follows = "contact"  # owned by its contact's unit, wherever that moves
 
     class Status(models.TextChoices):
         GRANTED = "granted", _("Granted")

@@ -28,6 +28,8 @@ class EngagementEvent(TenantOwnedModel):
     """One engagement of an account (or one of its contacts). ``owner_unit`` is the
     account's unit, so visibility follows the account."""
 
+    owner_follows = "account"  # owned by its account's unit, wherever that moves
+
     account = models.ForeignKey(
         "accounts.Account",
         on_delete=models.CASCADE,

@@ -30,6 +30,8 @@ class HandoffQuerySet(TenantQuerySet):
 class Handoff(TenantOwnedModel):
     """One hand-off of an account to sales; ``owner_unit`` is the account's unit."""
 
+    owner_follows = "account"  # owned by its account's unit, wherever that moves
+
     account = models.ForeignKey(
         "accounts.Account", on_delete=models.CASCADE, related_name="handoffs",
         verbose_name=_("account"),

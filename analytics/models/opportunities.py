@@ -22,6 +22,8 @@ class Opportunity(TenantOwnedModel):
     """A sales opportunity from the CRM on one target account (``owner_unit`` is the
     account's unit, set from the account: it is never chosen independently)."""
 
+    owner_follows = "account"  # owned by its account's unit, wherever that moves
+
     organization = models.ForeignKey(
         "glocal.Organization",
         on_delete=models.PROTECT,
