@@ -44,6 +44,11 @@ def _publish(request: ApprovalRequest, asset: Asset | None) -> None:
         raise ValidationError({"target_id": _("The asset no longer exists.")})
     asset.status = Status.PUBLISHED
     asset.save(update_fields=["status"])
+    # A translation task is done once its variant is live. (The workflow module builds
+    # on this one, hence the import here.)
+    from content import workflow
+
+    workflow.complete_published(asset, request.decided_by or request.requested_by)
 
 
 def _unpublish(request: ApprovalRequest, asset: Asset | None) -> None:

@@ -500,7 +500,8 @@ def submit_translation(
 
 @transaction.atomic
 def complete(user: Any, task: TranslationTask) -> TranslationTask:
-    """Close a task whose variant was published (through the normal publication flow)."""
+    """Close a task whose variant was published (through the normal publication flow,
+    which closes its tasks by itself: this is for variants published some other way)."""
     task = _task_for(user, task)
     _check_active(task)
     if task.result is None or task.result.status != Status.PUBLISHED:
@@ -513,6 +514,24 @@ def complete(user: Any, task: TranslationTask) -> TranslationTask:
     task.save(update_fields=["status", "completed_by", "completed_at"])
     refresh_request_status(task.request)
     return task
+
+
+def complete_published(asset: Asset, user: Any) -> int:
+    """Close the active tasks whose variant ``asset`` just went live (publication is
+    governed already, so ``user`` is who published it); how many closed."""
+    tasks = list(
+        TranslationTask.objects.unrestricted()
+        .select_for_update(of=("self",))
+        .select_related("request")
+        .filter(result=asset, status__in=ACTIVE_TASK_STATUSES)
+    )
+    for task in tasks:
+        task.status = TaskStatus.DONE
+        task.completed_by = user
+        task.completed_at = timezone.now()
+        task.save(update_fields=["status", "completed_by", "completed_at"])
+        refresh_request_status(task.request)
+    return len(tasks)
 
 
 def _may_cancel(user: Any, request: TranslationRequest) -> None:

@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from content import services, tasks, workflow
+from content import publishing, services, tasks, workflow
 from content.models import (
     Asset,
     GlossaryTerm,
@@ -19,6 +19,7 @@ from content.models import (
     TranslationTask,
     terms_for,
 )
+from governance import approvals
 from governance.models import ApprovalRequest, Notification
 from tests.content.conftest import LIBRETRANSLATE_KEY, LLM_KEY, publish
 
@@ -329,6 +330,25 @@ def test_a_task_completes_only_once_its_variant_is_published(tenants, core):
     request.refresh_from_db()
     assert request.status == RequestStatus.OPEN  # Germany is still working
 
+    workflow.cancel(tenants.user("global-marketer"), task_of(request, "de"))
+    request.refresh_from_db()
+    assert request.status == RequestStatus.DONE
+
+
+def test_the_governed_publication_of_the_variant_completes_its_task(tenants, core):
+    request = request_fr_de(tenants, core)
+    task = task_of(request, "fr")
+    workflow.submit_translation(tenants.user("fr-marketer"), task, {"title": "Bonjour"})
+    task.refresh_from_db()
+    owner = task.result.owner_unit.code  # a translation is a core of the global family
+    asked = publishing.publish_asset(tenants.user(f"{owner}-marketer"), task.result)
+    assert asked.status == ApprovalRequest.Status.PENDING  # a marketer is R, not A
+    assert TranslationTask.objects.get(pk=task.pk).status != TaskStatus.DONE
+
+    approvals.decide(asked, tenants.user(f"{owner}-manager"), approve=True)
+    done = TranslationTask.objects.get(pk=task.pk)
+    assert done.status == TaskStatus.DONE and done.completed_by.username == f"{owner}-manager"
+    assert done.completed_at is not None
     workflow.cancel(tenants.user("global-marketer"), task_of(request, "de"))
     request.refresh_from_db()
     assert request.status == RequestStatus.DONE
