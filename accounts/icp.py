@@ -9,6 +9,7 @@ an account falls outside them.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -65,6 +66,15 @@ class Criteria:
     def rule(self, key: str) -> Rule | None:
         return self.rules.get(key)
 
+    @functools.cached_property
+    def defined(self) -> tuple[tuple[str, Rule], ...]:
+        """(criterion, rule) of each criterion set somewhere up the tree, in order."""
+        return tuple(
+            (criterion, self.rules[spec.key])
+            for criterion, (spec, _attr) in CRITERIA.items()
+            if spec.key in self.rules
+        )
+
 
 def _chain(unit) -> list:
     """Root first; the tree is at most three deep."""
@@ -113,40 +123,47 @@ def criteria_for(unit) -> Criteria:
     return Criteria(rules, currency)
 
 
-def _matches(criterion: str, rule: Rule, account, currency: str) -> tuple[bool, str]:
-    """Whether ``account`` meets one rule, and the reason when it does not."""
-    _spec, attr = CRITERIA[criterion]
+def _meets(criterion: str, rule: Rule, account, currency: str) -> bool:
+    """Whether ``account`` meets one rule (the fit score needs no reasons)."""
+    value = getattr(account, CRITERIA[criterion][1])
+    if criterion == "revenue":
+        if value is None:
+            return False
+        if account.revenue_currency and currency and account.revenue_currency != currency:
+            return False
+        return Decimal(value) >= Decimal(str(rule.value))
+    return bool(value) and value in rule.value
+
+
+def _why_not(criterion: str, account, currency: str) -> str:
+    """Why ``account`` misses a rule it was found not to meet."""
+    attr = CRITERIA[criterion][1]
     value = getattr(account, attr)
     if criterion == "revenue":
         if value is None:
-            return False, gettext("its annual revenue is unknown")
+            return gettext("its annual revenue is unknown")
         if account.revenue_currency and currency and account.revenue_currency != currency:
-            return False, gettext(
+            return gettext(
                 "its revenue is in %(have)s and cannot be compared with a rule in %(want)s"
             ) % {"have": account.revenue_currency, "want": currency}
-        if Decimal(value) < Decimal(str(rule.value)):
-            return False, gettext("its annual revenue is %(value)s") % {"value": value}
-        return True, ""
+        return gettext("its annual revenue is %(value)s") % {"value": value}
+    label = account._meta.get_field(attr).verbose_name
     if not value:
-        return False, gettext("its %(field)s is not given") % {
-            "field": account._meta.get_field(attr).verbose_name
-        }
-    if value not in rule.value:
-        return False, gettext("its %(field)s is %(value)s") % {
-            "field": account._meta.get_field(attr).verbose_name,
-            "value": value,
-        }
-    return True, ""
+        return gettext("its %(field)s is not given") % {"field": label}
+    return gettext("its %(field)s is %(value)s") % {"field": label, "value": value}
+
+
+def met(account, criteria: Criteria) -> dict[str, bool]:
+    """Per defined criterion: whether the account meets it."""
+    return {c: _meets(c, rule, account, criteria.currency) for c, rule in criteria.defined}
 
 
 def evaluate(account, criteria: Criteria) -> dict[str, tuple[bool, str]]:
     """Per defined criterion: (met, why not)."""
-    result = {}
-    for criterion, (spec, _attr) in CRITERIA.items():
-        rule = criteria.rule(spec.key)
-        if rule is not None:
-            result[criterion] = _matches(criterion, rule, account, criteria.currency)
-    return result
+    return {
+        criterion: (True, "") if ok else (False, _why_not(criterion, account, criteria.currency))
+        for criterion, ok in met(account, criteria).items()
+    }
 
 
 def check_account(account, criteria: Criteria | None = None) -> dict[str, str]:

@@ -29,11 +29,11 @@ def _untracked() -> models.QuerySet:
 
 
 def fit_score(account: Account, criteria: icp.Criteria) -> float:
-    outcome = icp.evaluate(account, criteria)
+    outcome = icp.met(account, criteria)
     total = sum(WEIGHTS[c] for c in outcome)
     if not total:
         return 0.0
-    met = sum(WEIGHTS[c] for c, (ok, _why) in outcome.items() if ok)
+    met = sum(WEIGHTS[c] for c, ok in outcome.items() if ok)
     return round(100 * met / total, 1)
 
 
