@@ -460,28 +460,26 @@ def _existing_ids_by_filter(keys: set[tuple]) -> dict[tuple, int]:
 #: scans all the unit's rows. ``OFFSET 0`` keeps each probe a separate index lookup, and
 #: ``owner_unit_id + 0`` keeps the unit indexes (all led by the unit) out of the choice.
 _PROBE = """
-    SELECT 'd', k.unit_id, k.value, a.id
+    SELECT %s, k.unit_id, k.value, a.id
     FROM unnest(%s::bigint[], %s::text[]) AS k(unit_id, value)
     CROSS JOIN LATERAL (
         SELECT t.id FROM {table} AS t
-        WHERE t.domain = k.value AND t.owner_unit_id + 0 = k.unit_id OFFSET 0
-    ) AS a
-    UNION ALL
-    SELECT 'n', k.unit_id, k.value, a.id
-    FROM unnest(%s::bigint[], %s::text[]) AS k(unit_id, value)
-    CROSS JOIN LATERAL (
-        SELECT t.id FROM {table} AS t
-        WHERE t.name_key = k.value AND t.owner_unit_id + 0 = k.unit_id OFFSET 0
+        WHERE t.{column} = k.value AND t.owner_unit_id + 0 = k.unit_id OFFSET 0
     ) AS a
 """
+#: key kind → the column it matches
+_PROBED = {"d": "domain", "n": "name_key"}
 
 
 def _existing_ids_by_probe(connection, keys: set[tuple]) -> dict[tuple, int]:
-    params: list[list] = []
-    for kind in ("d", "n"):
+    table = connection.ops.quote_name(Account._meta.db_table)
+    params: list = []
+    for kind in _PROBED:
         of_kind = [(unit_id, value) for k, unit_id, value in keys if k == kind]
-        params += [[unit_id for unit_id, _ in of_kind], [value for _, value in of_kind]]
-    sql = _PROBE.format(table=connection.ops.quote_name(Account._meta.db_table))
+        params += [kind, [unit_id for unit_id, _ in of_kind], [value for _, value in of_kind]]
+    sql = " UNION ALL ".join(
+        _PROBE.format(table=table, column=column) for column in _PROBED.values()
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         found: dict[tuple, int] = {}

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.imports import ImportFileError, read_table
+from accounts.imports import ImportFileError, max_bytes, read_table
 from accounts.models import Account
 from analytics.models import Opportunity, OpportunityStatus
 from campaigns.budgets.money import check_amount
@@ -269,10 +269,18 @@ def import_opportunities(
     return outcome
 
 
+def import_upload(upload, unit: Any, user: Any, *, dry_run: bool = False) -> ImportOutcome:
+    """An uploaded CRM export, for the organisation of the unit ``user`` acts for; read
+    no further than the size limit, so an oversized file is refused without loading it."""
+    data = upload.read(max_bytes() + 1)
+    return import_opportunities(data, upload.name, unit.organization, user=user, dry_run=dry_run)
+
+
 __all__ = [
     "ImportFileError",
     "ImportOutcome",
     "delete_opportunity",
     "import_opportunities",
+    "import_upload",
     "store_opportunity",
 ]

@@ -11,7 +11,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from accounts.imports import max_bytes
 from analytics import services
 from analytics.services import REQUIRED_COLUMNS
 
@@ -35,13 +34,7 @@ def import_opportunities(request: HttpRequest) -> HttpResponse:
             status = 400
         else:
             try:
-                outcome = services.import_opportunities(
-                    upload.read(max_bytes() + 1),
-                    upload.name,
-                    unit.organization,
-                    user=request.user,
-                    dry_run=dry_run,
-                )
+                outcome = services.import_upload(upload, unit, request.user, dry_run=dry_run)
             except services.ImportFileError as exc:
                 context["problem"] = str(exc)
                 status = 400

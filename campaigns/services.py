@@ -198,6 +198,14 @@ def cancel_campaign(user: Any, campaign: Campaign) -> Campaign:
     return campaign
 
 
+def retryable(touches: models.QuerySet) -> models.QuerySet:
+    """Those of ``touches`` a retry would act on: given up or failed, campaign not
+    cancelled."""
+    return touches.filter(status__in=(TouchStatus.DEAD, TouchStatus.FAILED)).exclude(
+        campaign__status=CampaignStatus.CANCELLED
+    )
+
+
 def retry_touches(touches: models.QuerySet) -> int:
     """Give dead letters (and failed touches waiting for their retry) another round now.
 
@@ -205,11 +213,8 @@ def retry_touches(touches: models.QuerySet) -> int:
     cancelled campaign stay as they are. A completed campaign runs again, since the
     dispatcher only sends for live campaigns; a paused one sends them once resumed.
     """
-    retryable = touches.filter(status__in=(TouchStatus.DEAD, TouchStatus.FAILED)).exclude(
-        campaign__status=CampaignStatus.CANCELLED
-    )
     with transaction.atomic():
-        pks = list(retryable.values_list("pk", flat=True))
+        pks = list(retryable(touches).values_list("pk", flat=True))
         retried = Touch.objects.unrestricted().filter(pk__in=pks)
         campaign_ids = set(retried.values_list("campaign_id", flat=True))
         count = retried.update(

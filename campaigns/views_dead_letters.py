@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Channel
 from campaigns import reports, services
-from campaigns.models import CampaignStatus, Touch
+from campaigns.models import Touch
 from campaigns.views import PER_PAGE, protect_contacts, visible_campaigns
 
 FILTERS = ("status", "channel", "campaign")
@@ -51,10 +51,10 @@ def _filtered(touches: QuerySet[Touch], filters: dict[str, str]) -> QuerySet[Tou
 
 
 def _retryable(user: Any, filters: dict[str, str]) -> QuerySet[Touch]:
-    """The listed touches the user may change, in campaigns that were not cancelled."""
+    """The listed touches the user may change that a retry would act on."""
     touches = _filtered(reports.dead_letters(user), filters)
     changeable = Touch.objects.restrict(user, "change").values("pk")
-    return touches.filter(pk__in=changeable).exclude(campaign__status=CampaignStatus.CANCELLED)
+    return services.retryable(touches.filter(pk__in=changeable))
 
 
 @login_required

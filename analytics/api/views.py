@@ -15,7 +15,6 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.imports import max_bytes
 from analytics import services
 from analytics.api.filters import OpportunityFilterSet
 from analytics.api.serializers import OpportunitySerializer
@@ -75,15 +74,10 @@ class OpportunityViewSet(TenantViewSet):
             raise exceptions.ValidationError(
                 {"detail": _("Act for a unit (X-Glocal-Unit) to import into its organisation.")}
             )
-        file = upload.validated_data["file"]
         dry_run = upload.validated_data["dry_run"]
         try:
-            outcome = services.import_opportunities(
-                file.read(max_bytes() + 1),
-                file.name,
-                request.unit.organization,
-                user=request.user,
-                dry_run=dry_run,
+            outcome = services.import_upload(
+                upload.validated_data["file"], request.unit, request.user, dry_run=dry_run
             )
         except services.ImportFileError as exc:
             raise exceptions.ValidationError({"file": [str(exc)]}) from None

@@ -268,11 +268,10 @@ def test_an_import_for_a_user_writes_only_within_their_scope(tenants):
     assert Opportunity.objects.get(crm_id="G-DE").account == de_account
 
 
-def _upload(client, data: bytes, name: str = "crm.csv", **fields):
-    upload = SimpleUploadedFile(name, data, content_type="text/csv")
-    return client.post(
-        "/api/v1/opportunities/import/", {"file": upload, **fields}, format="multipart"
-    )
+def _upload(client, data: bytes, url: str = "/api/v1/opportunities/import/", **fields):
+    upload = SimpleUploadedFile("crm.csv", data, content_type="text/csv")
+    extra = {"format": "multipart"} if url.startswith("/api/") else {}
+    return client.post(url, {"file": upload, **fields}, **extra)
 
 
 def test_the_api_imports_a_crm_export_within_the_callers_scope(tenants, api):
@@ -314,9 +313,8 @@ def test_the_api_refuses_a_bad_file_with_a_400_and_writes_nothing(tenants, api, 
     assert api().post("/api/v1/opportunities/import/", {}).status_code == 401
 
 
-def _page_upload(client, data: bytes, name: str = "crm.csv", **fields):
-    upload = SimpleUploadedFile(name, data, content_type="text/csv")
-    return client.post("/analytics/opportunities/import/", {"file": upload, **fields})
+def _page_upload(client, data: bytes, **fields):
+    return _upload(client, data, "/analytics/opportunities/import/", **fields)
 
 
 def test_the_dashboard_uploads_checks_then_imports_a_crm_export(tenants, client):
